@@ -1,0 +1,67 @@
+/**
+ * The public surface of `@aurora-ops/core`. Named exports only; anything not exported
+ * here (or from a documented subpath) is private. Drivers are never imported from this
+ * entry: production adapters live at `@aurora-ops/core/storage/<backend>`.
+ */
+export {
+  AuroraError,
+  ConfigurationError,
+  ConnectionLostError,
+  DataCorruptedError,
+  ERROR_CODES,
+  ForbiddenError,
+  InvalidInputError,
+  InvalidSecretReferenceError,
+  MigrationError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TimeoutError,
+  UniqueViolationError,
+  UnsupportedError,
+  UpstreamError,
+  docsUrlFor,
+  errorCodes,
+  httpStatusFor,
+  isErrorCode,
+} from './errors/index.js';
+export type {
+  AuroraErrorOptions,
+  ErrorCode,
+  ErrorDetails,
+  ErrorStreamEvent,
+  McpErrorResult,
+  SerializedAuroraError,
+} from './errors/index.js';
+export type {
+  SecretMetadata,
+  SecretOperationOptions,
+  SecretStore,
+  SecretStoreCapabilities,
+  SecretValue,
+} from './secrets/secret-store.js';
+export type {
+  Database,
+  DatabaseCapabilities,
+  IsolationLevel,
+  MigrateOptions,
+  Migration,
+  MigrationReport,
+  QueryOptions,
+  QueryResult,
+  Queryable,
+  Row,
+  Transaction,
+  TransactionOptions,
+} from './storage/database/database.js';
+export type {
+  GetObjectOptions,
+  ListObjectsOptions,
+  ObjectBody,
+  ObjectMetadata,
+  ObjectPage,
+  ObjectStore,
+  ObjectStoreCapabilities,
+  PutObjectOptions,
+} from './storage/objects/object-store.js';
+export { createLogger, createRedactingLogger, noopLogger } from './logging/logger.js';
+export type { LogFields, LogLevel, LogRecord, Logger, Redacting } from './logging/logger.js';

@@ -1,0 +1,2 @@
+/** `@aurora-ops/core/storage/neo4j`. */
+export {};

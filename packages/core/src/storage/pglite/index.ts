@@ -1,0 +1,2 @@
+/** `@aurora-ops/core/storage/pglite`. */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@aurora-ops/core/testing`: conformance suites for every storage interface, so that
+ * third-party adapters can prove themselves, plus test helpers. Requires vitest.
+ */
+export type { ConformanceHarness, ConformanceSkip } from './harness.js';
