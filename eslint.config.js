@@ -55,6 +55,8 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'bench/**', 'scripts/**', 'packages/*/test/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
+      // `expect(p).rejects.toSatisfy(NotFoundError.isInstance)`: static guards do not use `this`.
+      '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',

@@ -65,3 +65,28 @@ export type {
 } from './storage/objects/object-store.js';
 export { createLogger, createRedactingLogger, noopLogger } from './logging/logger.js';
 export type { LogFields, LogLevel, LogRecord, Logger, Redacting } from './logging/logger.js';
+export {
+  ORG_PLACEHOLDER,
+  assertOrgId,
+  assertSecretPath,
+  bindOrg,
+  formatSecretReference,
+  isSecretReference,
+  parseSecretReference,
+  secretPathProblem,
+} from './secrets/secret-reference.js';
+export type { SecretReference } from './secrets/secret-reference.js';
+export { REDACTED, createSecretRedactor } from './secrets/redactor.js';
+export type { SecretRedactor, SecretRedactorOptions } from './secrets/redactor.js';
+export { createSecretResolver } from './secrets/resolver.js';
+export type {
+  ResolveOptions,
+  SchemeRegistration,
+  SecretResolver,
+  SecretResolverOptions,
+  SecretScope,
+} from './secrets/resolver.js';
+export { createLocalSecretStore } from './secrets/local-secret-store.js';
+export type { LocalSecretStoreOptions } from './secrets/local-secret-store.js';
+export { createEnvSecretStore } from './secrets/env-secret-store.js';
+export type { EnvSecretStoreOptions } from './secrets/env-secret-store.js';

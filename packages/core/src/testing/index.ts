@@ -3,3 +3,4 @@
  * third-party adapters can prove themselves, plus test helpers. Requires vitest.
  */
 export type { ConformanceHarness, ConformanceSkip } from './harness.js';
+export { describeSecretStoreConformance, skipReason } from './secret-store-conformance.js';
