@@ -63,5 +63,10 @@ export default tseslint.config(
       'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }],
     },
   },
+  {
+    // Conformance suites are test code shipped in src.
+    files: ['packages/*/src/testing/**'],
+    rules: { '@typescript-eslint/unbound-method': 'off', '@typescript-eslint/require-await': 'off' },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

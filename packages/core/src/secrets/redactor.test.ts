@@ -60,7 +60,7 @@ describe('createSecretRedactor', () => {
     });
     expect(text).not.toContain(secret);
     expect(text).toContain(REDACTED);
-    expect((out).self).toBe(out);
+    expect(out.self).toBe(out);
     expect((input.a as string[])[0]).toBe(`x ${secret}`);
     expect((out as { date: Date }).date).toEqual(new Date(0));
     expect(Buffer.from((out as { bytes: Buffer }).bytes).toString()).toBe(`token=${REDACTED}`);

@@ -4,3 +4,4 @@
  */
 export type { ConformanceHarness, ConformanceSkip } from './harness.js';
 export { describeSecretStoreConformance, skipReason } from './secret-store-conformance.js';
+export { describeJobQueueConformance, waitFor } from './job-queue-conformance.js';

@@ -1,2 +1,3 @@
-/** `@aurora-ops/core/storage/bullmq`. */
-export {};
+/** `@aurora-ops/core/storage/bullmq`: the JobQueue on Redis through BullMQ (drivers: `bullmq`, `ioredis`). */
+export { createBullmqJobQueue } from './bullmq-job-queue.js';
+export type { BullmqJobQueueOptions } from './bullmq-job-queue.js';
