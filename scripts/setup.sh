@@ -28,7 +28,18 @@ apt_install() {
 
 if [ "${AURORA_SKIP_SERVICES:-0}" != 1 ]; then
   # PostgreSQL (integration tests use AURORA_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
-  if ! command -v pg_ctlcluster >/dev/null; then log "installing PostgreSQL"; apt_install postgresql; fi
+  if ! command -v pg_ctlcluster >/dev/null; then
+    log "installing PostgreSQL"
+    apt_install postgresql
+    # A cluster this script created is a throwaway for tests: trust loopback connections,
+    # as the tests connect as postgres@127.0.0.1 without a password.
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    hba=/etc/postgresql/$version/main/pg_hba.conf
+    if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+      as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    fi
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main restart || true
+  fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     log "starting PostgreSQL"
     version=$(ls /etc/postgresql | sort -V | tail -n 1)
