@@ -90,3 +90,21 @@ export { createLocalSecretStore } from './secrets/local-secret-store.js';
 export type { LocalSecretStoreOptions } from './secrets/local-secret-store.js';
 export { createEnvSecretStore } from './secrets/env-secret-store.js';
 export type { EnvSecretStoreOptions } from './secrets/env-secret-store.js';
+export type {
+  Backoff,
+  CloseOptions,
+  EnqueueOptions,
+  EnqueueResult,
+  JobContext,
+  JobEvent,
+  JobHandler,
+  JobInfo,
+  JobQueue,
+  JobQueueCapabilities,
+  JobStatus,
+  PayloadSchema,
+  QueueDefinition,
+  Schedule,
+} from './storage/queue/job-queue.js';
+export { QUEUE_MIGRATIONS, createDatabaseJobQueue } from './storage/queue/database-job-queue.js';
+export type { DatabaseJobQueueOptions } from './storage/queue/database-job-queue.js';
