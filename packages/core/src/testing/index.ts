@@ -5,3 +5,4 @@
 export type { ConformanceHarness, ConformanceSkip } from './harness.js';
 export { describeSecretStoreConformance, skipReason } from './secret-store-conformance.js';
 export { describeJobQueueConformance, waitFor } from './job-queue-conformance.js';
+export { describeDatabaseConformance } from './database-conformance.js';

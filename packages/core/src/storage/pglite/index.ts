@@ -1,2 +1,3 @@
-/** `@aurora-ops/core/storage/pglite`. */
-export {};
+/** `@aurora-ops/core/storage/pglite`: the PGlite `Database` adapter (needs `@electric-sql/pglite`). */
+export { createPgliteDatabase } from './pglite-database.js';
+export type { PgliteDatabaseOptions } from './pglite-database.js';

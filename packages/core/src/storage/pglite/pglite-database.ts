@@ -1,0 +1,225 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { PGlite, TransactionAbortedError, type Results } from '@electric-sql/pglite';
+import { ConnectionLostError, InvalidInputError } from '../../errors/errors.js';
+import { noopLogger, type Logger } from '../../logging/logger.js';
+import type {
+  Database,
+  IsolationLevel,
+  QueryOptions,
+  QueryResult,
+  Row,
+  Transaction,
+  TransactionOptions,
+} from '../database/database.js';
+import { runMigrations } from '../database/migrations.js';
+import { cancelledError, exactlyOne, rolledBackAtCommitError, toDatabaseError } from '../database/pg-errors.js';
+
+/** Settings for `createPgliteDatabase`. */
+export interface PgliteDatabaseOptions {
+  /** A directory to keep the data in; undefined keeps it in memory only. One process per directory. */
+  readonly dataDir?: string;
+  /** Load pgvector and `create extension if not exists vector`. Default true. */
+  readonly vector?: boolean;
+  readonly logger?: Logger;
+}
+
+const ISOLATION_LEVELS: readonly IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
+
+interface Executor {
+  query<T>(sql: string, params?: unknown[]): Promise<Results<T>>;
+  exec(sql: string): Promise<Results[]>;
+}
+
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** A FIFO mutex; a waiter whose signal fires leaves the queue without ever running. */
+function createMutex(): <T>(fn: () => Promise<T>, signal?: AbortSignal) => Promise<T> {
+  let tail: Promise<void> = Promise.resolve();
+  return async <T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> => {
+    const previous = tail;
+    let release: () => void = () => undefined;
+    tail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (aborted(signal)) {
+          reject(cancelledError(signal, 'pglite'));
+          return;
+        }
+        const onAbort = (): void => reject(cancelledError(signal, 'pglite'));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        void previous.then(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    } catch (error) {
+      // Hand the turn on only once the holder ahead of us is done.
+      void previous.then(release);
+      throw error;
+    }
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  };
+}
+
+async function execute<R extends Row>(
+  executor: Executor,
+  sql: string,
+  params: readonly unknown[] | undefined,
+): Promise<QueryResult<R>> {
+  // Like pg: without parameters, the simple protocol (several statements allowed; last result wins).
+  const result =
+    params === undefined || params.length === 0
+      ? (await executor.exec(sql)).at(-1)
+      : await executor.query<R>(sql, [...params]);
+  const rows = (result?.rows ?? []) as R[];
+  return { rows, rowCount: result?.rowCount ?? result?.affectedRows ?? rows.length };
+}
+
+/**
+ * A `Database` on PGlite (PostgreSQL in WebAssembly, in process). PGlite has one connection,
+ * so every call takes an in-process mutex: a query issued while a transaction runs waits for
+ * it instead of joining it. Calling the `Database` (not the `tx` handle) from inside a
+ * transaction callback would wait forever, so it fails at once with `InvalidInputError`.
+ * An `AbortSignal` is honoured while a call waits for its turn; a statement that has started
+ * runs to completion (PGlite cannot interrupt it).
+ */
+export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Database {
+  const withVector = options.vector ?? true;
+  const logger = options.logger ?? noopLogger;
+  let pglite: PGlite | undefined;
+  const ready = (async () => {
+    // Imported only when wanted, so `@electric-sql/pglite-pgvector` stays an optional peer.
+    const extensions = withVector ? { vector: (await import('@electric-sql/pglite-pgvector')).vector } : undefined;
+    const instance = await PGlite.create({
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(extensions === undefined ? {} : { extensions }),
+    });
+    pglite = instance;
+    if (withVector) await instance.exec('create extension if not exists vector');
+    return instance;
+  })();
+  ready.catch((error: unknown) => {
+    logger.error('pglite: failed to start', { error: toDatabaseError(error, 'pglite').toJSON() });
+  });
+  const exclusive = createMutex();
+  const inTransaction = new AsyncLocalStorage<{ active: boolean }>();
+  let closed = false;
+
+  const enter = async <T>(fn: (instance: PGlite) => Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
+    if (inTransaction.getStore()?.active === true) {
+      throw new InvalidInputError({
+        message:
+          'Inside transaction(), use the transaction handle: PGlite has one connection, so this call would wait forever.',
+        details: { backend: 'pglite' },
+      });
+    }
+    if (closed) {
+      throw new ConnectionLostError({
+        message: 'The database was closed.',
+        retryable: false,
+        details: { backend: 'pglite' },
+      });
+    }
+    return exclusive(async () => {
+      if (closed) {
+        throw new ConnectionLostError({
+          message: 'The database was closed.',
+          retryable: false,
+          details: { backend: 'pglite' },
+        });
+      }
+      const instance = await ready.catch((error: unknown) => {
+        throw toDatabaseError(error, 'pglite');
+      });
+      return fn(instance);
+    }, signal);
+  };
+
+  const query = async <R extends Row = Row>(
+    sql: string,
+    params?: readonly unknown[],
+    queryOptions?: QueryOptions,
+  ): Promise<QueryResult<R>> =>
+    enter(async (instance) => {
+      try {
+        return await execute<R>(instance, sql, params);
+      } catch (error) {
+        throw toDatabaseError(error, 'pglite');
+      }
+    }, queryOptions?.signal);
+
+  const transaction = async <T>(fn: (tx: Transaction) => Promise<T>, txOptions?: TransactionOptions): Promise<T> => {
+    const isolation = txOptions?.isolation ?? 'read committed';
+    if (!ISOLATION_LEVELS.includes(isolation)) {
+      throw new InvalidInputError({ message: 'Unknown isolation level.', details: { isolation: String(isolation) } });
+    }
+    return enter(async (instance) => {
+      const state = { active: true };
+      // The callback's own error is rethrown untouched; PGlite's (BEGIN, COMMIT) is mapped.
+      const thrown: { error?: unknown } = {};
+      try {
+        return await instance.transaction(async (handle) => {
+          await handle.query(`set transaction isolation level ${isolation}`);
+          const run = async <R extends Row>(sql: string, params?: readonly unknown[], o?: QueryOptions) => {
+            if (!state.active) throw new InvalidInputError({ message: 'The transaction has already finished.' });
+            if (aborted(o?.signal)) throw cancelledError(o?.signal, 'pglite');
+            try {
+              return await execute<R>(handle, sql, params);
+            } catch (error) {
+              throw toDatabaseError(error, 'pglite');
+            }
+          };
+          const tx: Transaction = {
+            query: run,
+            one: async <R extends Row = Row>(sql: string, params?: readonly unknown[], o?: QueryOptions) =>
+              exactlyOne((await run<R>(sql, params, o)).rows, 'pglite'),
+          };
+          try {
+            return await inTransaction.run(state, () => fn(tx));
+          } catch (error) {
+            thrown.error = error;
+            throw error;
+          } finally {
+            state.active = false;
+          }
+        });
+      } catch (error) {
+        if ('error' in thrown && error === thrown.error) throw error;
+        if (error instanceof TransactionAbortedError) throw rolledBackAtCommitError('pglite', error);
+        throw toDatabaseError(error, 'pglite');
+      }
+    }, undefined);
+  };
+
+  const database: Database = {
+    specificationVersion: 'v1',
+    dialect: 'postgres',
+    capabilities: { vector: withVector, listenNotify: false, concurrentConnections: false },
+    query,
+    one: async <R extends Row = Row>(sql: string, params?: readonly unknown[], o?: QueryOptions) =>
+      exactlyOne((await query<R>(sql, params, o)).rows, 'pglite'),
+    transaction,
+    migrate: async (migrations, migrateOptions) => runMigrations(database, migrations, migrateOptions),
+    ping: async () => {
+      await query('select 1');
+    },
+    close: async () => {
+      if (closed) return;
+      // Queued calls ahead of us finish first; later ones see `closed`.
+      await exclusive(async () => {
+        closed = true;
+        await ready.catch(() => undefined);
+        if (pglite !== undefined && !pglite.closed) await pglite.close();
+      });
+    },
+  };
+  return database;
+}
