@@ -112,12 +112,12 @@ export function printComparisons(title: string, rows: readonly Comparison[], goa
   const num = (value: number, digits = 2): string => value.toFixed(digits);
   console.log(`\n## ${title}`);
   console.log(
-    `${pad('section', 22)}${pad('operation', 26)}${pad('adapter ops/s', 15)}${pad('raw ops/s', 12)}${pad('adapter p50/p99 ms', 21)}${pad('raw p50/p99 ms', 17)}ratio`,
+    `${pad('section', 22)}${pad('operation', 30)}${pad('adapter ops/s', 15)}${pad('raw ops/s', 12)}${pad('adapter p50/p99 ms', 21)}${pad('raw p50/p99 ms', 17)}ratio`,
   );
   for (const row of rows) {
     const r = ratio(row);
     console.log(
-      `${pad(row.section, 22)}${pad(row.operation, 26)}${pad(num(row.adapter.opsPerSecond, 0), 15)}${pad(num(row.raw.opsPerSecond, 0), 12)}${pad(`${num(row.adapter.p50Ms, 3)}/${num(row.adapter.p99Ms, 3)}`, 21)}${pad(`${num(row.raw.p50Ms, 3)}/${num(row.raw.p99Ms, 3)}`, 17)}${num(r)}×${r < goal ? `  (below goal ${goal}×)` : ''}`,
+      `${pad(row.section, 22)}${pad(row.operation, 30)}${pad(num(row.adapter.opsPerSecond, 0), 15)}${pad(num(row.raw.opsPerSecond, 0), 12)}${pad(`${num(row.adapter.p50Ms, 3)}/${num(row.adapter.p99Ms, 3)}`, 21)}${pad(`${num(row.raw.p50Ms, 3)}/${num(row.raw.p99Ms, 3)}`, 17)}${num(r)}×${r < goal ? `  (below goal ${goal}×)` : ''}`,
     );
   }
 }
