@@ -108,3 +108,11 @@ export type {
 } from './storage/queue/job-queue.js';
 export { QUEUE_MIGRATIONS, createDatabaseJobQueue } from './storage/queue/database-job-queue.js';
 export type { DatabaseJobQueueOptions } from './storage/queue/database-job-queue.js';
+export { createFilesystemObjectStore } from './storage/objects/filesystem-object-store.js';
+export type { FilesystemObjectStoreOptions } from './storage/objects/filesystem-object-store.js';
+export {
+  objectKeyProblem,
+  validateObjectKey,
+  validateObjectMetadata,
+  validateObjectPrefix,
+} from './storage/objects/object-keys.js';

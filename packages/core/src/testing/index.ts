@@ -6,3 +6,5 @@ export type { ConformanceHarness, ConformanceSkip } from './harness.js';
 export { describeSecretStoreConformance, skipReason } from './secret-store-conformance.js';
 export { describeJobQueueConformance, waitFor } from './job-queue-conformance.js';
 export { describeDatabaseConformance } from './database-conformance.js';
+export { describeObjectStoreConformance } from './object-store-conformance.js';
+export type { ObjectStoreConformanceOptions } from './object-store-conformance.js';
