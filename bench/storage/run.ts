@@ -1,13 +1,15 @@
 /**
  * `pnpm bench:storage [section…]`: prints each storage adapter beside the raw library doing
- * the same work in the same run, with the ratio (goal ≥ 0.9×). Sections: database, secrets.
+ * the same work in the same run, with the ratio (goal ≥ 0.9×). Sections: database, objects, secrets.
  */
 import { printComparisons, type Comparison } from '../lib/measure.js';
 import { benchDatabase } from './database.js';
+import { benchObjects } from './objects.js';
 import { benchSecrets } from './secrets.js';
 
 const sections: Record<string, () => Promise<{ comparisons: Comparison[]; notes: string[] }>> = {
   database: benchDatabase,
+  objects: benchObjects,
   secrets: benchSecrets,
 };
 

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { DataCorruptedError, NotFoundError } from '../../errors/errors.js';
@@ -38,6 +38,26 @@ function relativePath(key: string): string {
 
 function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Parses the trailer at the end of `bytes`, the last `bytes.length` bytes of a file of `fileSize`. */
+function parseTrailer(bytes: Buffer, key: string, fileSize = bytes.byteLength): Header {
+  const damaged = (): DataCorruptedError =>
+    new DataCorruptedError({ message: `Object "${key}" is damaged (bad trailer).`, details: { key } });
+  if (bytes.byteLength < 4) throw damaged();
+  const length = bytes.readUInt32BE(bytes.byteLength - 4);
+  if (length === 0 || length > 65_536 || length + 4 > bytes.byteLength) throw damaged();
+  let header: Header;
+  try {
+    header = parseJson(
+      bytes.subarray(bytes.byteLength - 4 - length, bytes.byteLength - 4).toString('utf8'),
+      'object header',
+    ) as Header;
+  } catch {
+    throw damaged();
+  }
+  if (header.key !== key || header.size !== fileSize - 4 - length) throw damaged();
+  return header;
 }
 
 function toMetadata(header: Header): ObjectMetadata {
@@ -79,24 +99,15 @@ export function createFilesystemObjectStore(options: FilesystemObjectStoreOption
 
   /** The header is a trailer: `body ‖ header JSON ‖ uint32 BE header length`, so a put is one pass. */
   const readHeader = async (handle: FileHandle, key: string): Promise<Header> => {
-    const damaged = (): DataCorruptedError =>
-      new DataCorruptedError({ message: `Object "${key}" is damaged (bad trailer).`, details: { key } });
     const { size: fileSize } = await handle.stat();
-    if (fileSize < 4) throw damaged();
-    const suffix = Buffer.alloc(4);
-    await handle.read(suffix, 0, 4, fileSize - 4);
-    const length = suffix.readUInt32BE(0);
-    if (length === 0 || length > 65_536 || length + 4 > fileSize) throw damaged();
-    const raw = Buffer.alloc(length);
-    await handle.read(raw, 0, length, fileSize - 4 - length);
-    let header: Header;
-    try {
-      header = parseJson(raw.toString('utf8'), 'object header') as Header;
-    } catch {
-      throw damaged();
-    }
-    if (header.key !== key || header.size !== fileSize - 4 - length) throw damaged();
-    return header;
+    const tail = Buffer.alloc(Math.min(fileSize, 4096));
+    await handle.read(tail, 0, tail.byteLength, fileSize - tail.byteLength);
+    const length = tail.byteLength >= 4 ? tail.readUInt32BE(tail.byteLength - 4) : 0;
+    if (length + 4 <= tail.byteLength || length + 4 > fileSize) return parseTrailer(tail, key, fileSize);
+    // A large header: read it whole.
+    const full = Buffer.alloc(length + 4);
+    await handle.read(full, 0, full.byteLength, fileSize - full.byteLength);
+    return parseTrailer(full, key, fileSize);
   };
 
   const openObject = async (key: string): Promise<{ handle: FileHandle; header: Header }> => {
@@ -132,21 +143,30 @@ export function createFilesystemObjectStore(options: FilesystemObjectStoreOption
     try {
       const md5 = createHash('md5');
       let size = 0;
+      // The last chunk is held back and written with the trailer: one write for small bodies.
+      let pending: Buffer | undefined;
       for await (const chunk of chunks) {
         signal?.throwIfAborted();
         md5.update(chunk);
         size += chunk.byteLength;
-        await handle.write(chunk);
+        if (pending !== undefined) await handle.write(pending);
+        pending = chunk;
       }
       const header: Header = { ...described, size, etag: md5.digest('hex'), lastModified: new Date().toISOString() };
       const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
       const suffix = Buffer.alloc(4);
       suffix.writeUInt32BE(headerBytes.byteLength, 0);
-      await handle.write(Buffer.concat([headerBytes, suffix]));
+      await handle.write(Buffer.concat(pending === undefined ? [headerBytes, suffix] : [pending, headerBytes, suffix]));
       await handle.sync();
       await handle.close();
-      await mkdir(resolve(path, '..'), { recursive: true });
-      await rename(temp, path);
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // First object under this directory.
+        await mkdir(resolve(path, '..'), { recursive: true });
+        await rename(temp, path);
+      }
       return toMetadata(header);
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -198,17 +218,23 @@ export function createFilesystemObjectStore(options: FilesystemObjectStoreOption
     },
     async get(key, getOptions) {
       getOptions?.signal?.throwIfAborted();
-      const { handle, header } = await openObject(key);
+      const path = pathOf(key);
+      let file: Buffer;
       try {
-        const body = Buffer.alloc(header.size);
-        const { bytesRead } = header.size === 0 ? { bytesRead: 0 } : await handle.read(body, 0, header.size, 0);
-        if (bytesRead !== header.size) {
-          throw new DataCorruptedError({ message: `Object "${key}" is truncated.`, details: { key } });
+        // One read of the whole file: the body is wanted whole anyway.
+        file = await readFile(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          throw new NotFoundError({ message: `No object at "${key}".`, details: { key } });
         }
-        return { metadata: toMetadata(header), body: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
-      } finally {
-        await handle.close();
+        throw error;
       }
+      const header = parseTrailer(file, key);
+      return {
+        metadata: toMetadata(header),
+        body: new Uint8Array(file.buffer, file.byteOffset, header.size),
+      };
     },
     async getStream(key, getOptions) {
       getOptions?.signal?.throwIfAborted();

@@ -188,9 +188,11 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       const metadata = { ...putOptions.metadata };
       const size = knownSize(body);
       const signal = putOptions.signal;
+      let etag = '';
+      let stored = size ?? 0;
       if (size !== undefined && size <= partSize) {
         const bytes = await collect(body, maxObjectSize);
-        await call('put', key, () =>
+        const out = await call('put', key, () =>
           client.send(
             new PutObjectCommand({
               Bucket: bucket,
@@ -202,11 +204,17 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
             { ...(signal === undefined ? {} : { abortSignal: signal }) },
           ),
         );
+        etag = out.ETag ?? '';
+        stored = bytes.byteLength;
       } else {
         let bodyError: unknown;
+        let written = 0;
         const chunks = async function* (): AsyncGenerator<Buffer> {
           try {
-            yield* limitedChunks(body, maxObjectSize);
+            for await (const chunk of limitedChunks(body, maxObjectSize)) {
+              written += chunk.byteLength;
+              yield chunk;
+            }
           } catch (error) {
             bodyError = error;
             throw error;
@@ -229,14 +237,17 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
           abortController: controller,
         });
         try {
-          await upload.done();
+          const done = await upload.done();
+          etag = done.ETag ?? '';
+          stored = written;
         } catch (error) {
           if (bodyError !== undefined) throw toTyped(bodyError, 'put', key, bucket);
           throw toTyped(error, 'put', key, bucket);
         }
       }
       logger.debug('object stored', { key });
-      return head(key, signal);
+      // What was written, without another round trip (the store's clock may differ slightly).
+      return { key, size: stored, contentType, etag: etag.replace(/"/g, ''), lastModified: new Date(), metadata };
     },
     async get(key, getOptions) {
       const { metadata, body } = await openBody(key, getOptions?.signal);
