@@ -56,7 +56,10 @@ export async function benchObjects(): Promise<{ comparisons: Comparison[]; notes
         async (i) => {
           // The same work: the body and its metadata record (the raw files hold both).
           const file = await readFile(join(raw, `k${i % 100}`));
-          return [file.subarray(0, body.byteLength), JSON.parse(file.subarray(body.byteLength).toString('utf8'))];
+          return [
+            file.subarray(0, body.byteLength),
+            JSON.parse(file.subarray(body.byteLength).toString('utf8')) as unknown,
+          ];
         },
         { iterations: 1000 },
       ),
