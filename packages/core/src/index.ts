@@ -116,3 +116,12 @@ export {
   validateObjectMetadata,
   validateObjectPrefix,
 } from './storage/objects/object-keys.js';
+export type {
+  Cache,
+  CacheSetOptions,
+  RateLimitDecision,
+  RateLimitOptions,
+  RateLimiter,
+} from './storage/cache/cache.js';
+export { createMemoryCache, createMemoryRateLimiter } from './storage/cache/memory-cache.js';
+export type { MemoryCacheOptions } from './storage/cache/memory-cache.js';

@@ -8,3 +8,4 @@ export { describeJobQueueConformance, waitFor } from './job-queue-conformance.js
 export { describeDatabaseConformance } from './database-conformance.js';
 export { describeObjectStoreConformance } from './object-store-conformance.js';
 export type { ObjectStoreConformanceOptions } from './object-store-conformance.js';
+export { describeCacheConformance, describeRateLimiterConformance } from './cache-conformance.js';
