@@ -1,0 +1,28 @@
+/**
+ * `pnpm bench:stores [section…]`: the issue-3 stores beside their raw libraries in the same
+ * run. Sections: queue, cache. (Vector and graph sections arrive with those adapters.)
+ */
+import { printComparisons } from '../lib/measure.js';
+import { benchCache } from './cache.js';
+import { benchQueue } from './queue.js';
+
+const wanted = process.argv.slice(2);
+const known = ['queue', 'cache'];
+for (const name of wanted) {
+  if (!known.includes(name)) {
+    console.error(`Unknown section "${name}". Sections: ${known.join(', ')}`);
+    process.exit(2);
+  }
+}
+const want = (name: string): boolean => wanted.length === 0 || wanted.includes(name);
+console.log(`# Store benchmarks (Node ${process.version}, medians of interleaved rounds)`);
+if (want('queue')) {
+  process.stdout.write('\nrunning queue…\n');
+  for (const line of await benchQueue()) console.log(`- ${line}`);
+}
+if (want('cache')) {
+  process.stdout.write('\nrunning cache…\n');
+  const { comparisons, notes } = await benchCache();
+  printComparisons('cache', comparisons);
+  for (const note of notes) console.log(`- ${note}`);
+}
