@@ -125,3 +125,19 @@ export type {
 } from './storage/cache/cache.js';
 export { createMemoryCache, createMemoryRateLimiter } from './storage/cache/memory-cache.js';
 export type { MemoryCacheOptions } from './storage/cache/memory-cache.js';
+export type {
+  BlastRadiusEntry,
+  EdgeInput,
+  GraphEdge,
+  GraphNode,
+  GraphPath,
+  GraphStore,
+  GraphStoreCapabilities,
+  Neighbour,
+  NeighbourOptions,
+  NodeInput,
+  Properties,
+  PropertyValue,
+} from './storage/graph/graph-store.js';
+export { GRAPH_MIGRATIONS, createTablesGraphStore } from './storage/graph/tables-graph-store.js';
+export type { TablesGraphStoreOptions } from './storage/graph/tables-graph-store.js';

@@ -9,3 +9,4 @@ export { describeDatabaseConformance } from './database-conformance.js';
 export { describeObjectStoreConformance } from './object-store-conformance.js';
 export type { ObjectStoreConformanceOptions } from './object-store-conformance.js';
 export { describeCacheConformance, describeRateLimiterConformance } from './cache-conformance.js';
+export { describeGraphStoreConformance } from './graph-conformance.js';
