@@ -1,13 +1,14 @@
 /**
  * `pnpm bench:stores [section…]`: the issue-3 stores beside their raw libraries in the same
- * run. Sections: queue, cache. (Vector and graph sections arrive with those adapters.)
+ * run. Sections: queue, cache, graph. (The vector section arrives with the vector adapters.)
  */
 import { printComparisons } from '../lib/measure.js';
 import { benchCache } from './cache.js';
+import { benchGraph } from './graph.js';
 import { benchQueue } from './queue.js';
 
 const wanted = process.argv.slice(2);
-const known = ['queue', 'cache'];
+const known = ['queue', 'cache', 'graph'];
 for (const name of wanted) {
   if (!known.includes(name)) {
     console.error(`Unknown section "${name}". Sections: ${known.join(', ')}`);
@@ -25,4 +26,8 @@ if (want('cache')) {
   const { comparisons, notes } = await benchCache();
   printComparisons('cache', comparisons);
   for (const note of notes) console.log(`- ${note}`);
+}
+if (want('graph')) {
+  process.stdout.write('\nrunning graph…\n');
+  for (const line of await benchGraph()) console.log(`- ${line}`);
 }
