@@ -141,3 +141,18 @@ export type {
 } from './storage/graph/graph-store.js';
 export { GRAPH_MIGRATIONS, createTablesGraphStore } from './storage/graph/tables-graph-store.js';
 export type { TablesGraphStoreOptions } from './storage/graph/tables-graph-store.js';
+export type {
+  ChunkMetadata,
+  CollectionSpec,
+  DeleteChunksOptions,
+  HybridQuery,
+  MetadataFilter,
+  MetadataValue,
+  SearchOptions,
+  VectorChunk,
+  VectorMatch,
+  VectorStore,
+  VectorStoreCapabilities,
+} from './storage/vector/vector-store.js';
+export { VECTOR_MIGRATIONS, createPgvectorStore } from './storage/vector/pgvector-vector-store.js';
+export type { PgvectorStoreOptions } from './storage/vector/pgvector-vector-store.js';

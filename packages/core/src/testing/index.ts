@@ -10,3 +10,4 @@ export { describeObjectStoreConformance } from './object-store-conformance.js';
 export type { ObjectStoreConformanceOptions } from './object-store-conformance.js';
 export { describeCacheConformance, describeRateLimiterConformance } from './cache-conformance.js';
 export { describeGraphStoreConformance } from './graph-conformance.js';
+export { describeVectorStoreConformance } from './vector-conformance.js';
