@@ -1,14 +1,15 @@
 /**
  * `pnpm bench:stores [section…]`: the issue-3 stores beside their raw libraries in the same
- * run. Sections: queue, cache, graph. (The vector section arrives with the vector adapters.)
+ * run. Sections: queue, cache, graph, vector.
  */
 import { printComparisons } from '../lib/measure.js';
 import { benchCache } from './cache.js';
 import { benchGraph } from './graph.js';
 import { benchQueue } from './queue.js';
+import { benchVector } from './vector.js';
 
 const wanted = process.argv.slice(2);
-const known = ['queue', 'cache', 'graph'];
+const known = ['queue', 'cache', 'graph', 'vector'];
 for (const name of wanted) {
   if (!known.includes(name)) {
     console.error(`Unknown section "${name}". Sections: ${known.join(', ')}`);
@@ -30,4 +31,8 @@ if (want('cache')) {
 if (want('graph')) {
   process.stdout.write('\nrunning graph…\n');
   for (const line of await benchGraph()) console.log(`- ${line}`);
+}
+if (want('vector')) {
+  process.stdout.write('\nrunning vector…\n');
+  for (const line of await benchVector()) console.log(`- ${line}`);
 }
