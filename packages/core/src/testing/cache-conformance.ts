@@ -1,51 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidInputError } from '../errors/errors.js';
 import type { Cache, RateLimiter, RateLimitOptions } from '../storage/cache/cache.js';
 import type { ConformanceHarness } from './harness.js';
-import { skipReason } from './secret-store-conformance.js';
+import { conformanceScaffold } from './scaffold.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function suite<T extends { close(): Promise<void> }>(
-  harness: ConformanceHarness<T>,
-): {
-  create: () => Promise<T>;
-  sibling: (of: T) => Promise<T>;
-  test: (title: string, fn: () => Promise<void>, needsSibling?: boolean) => void;
-} {
-  const open: T[] = [];
-  afterEach(async () => {
-    for (const item of open.splice(0).reverse()) {
-      await item.close();
-      await harness.destroy(item);
-    }
-  });
-  return {
-    create: async () => {
-      const item = await harness.create();
-      open.push(item);
-      return item;
-    },
-    sibling: async (of) => {
-      const item = await harness.createSibling!(of);
-      open.push(item);
-      return item;
-    },
-    test: (title, fn, needsSibling = false) =>
-      it(title, async (context) => {
-        const reason =
-          skipReason(harness, title) ??
-          (needsSibling && harness.createSibling === undefined ? 'the harness has no createSibling' : undefined);
-        if (reason !== undefined) context.skip(reason);
-        await fn();
-      }),
-  };
-}
 
 /** The Cache conformance suite: each `create()` is an empty namespace. */
 export function describeCacheConformance(name: string, harness: ConformanceHarness<Cache>): void {
   describe(`Cache conformance: ${name}`, () => {
-    const { create, sibling, test } = suite(harness);
+    const { create, sibling, test } = conformanceScaffold(harness, (item) => item.close());
 
     test('set, get, overwrite and delete', async () => {
       const cache = await create();
@@ -109,7 +73,7 @@ export function describeCacheConformance(name: string, harness: ConformanceHarne
         ]);
         expect(await a.get('both')).toBe('100');
       },
-      true,
+      { needsSibling: true },
     );
   });
 }
@@ -121,7 +85,7 @@ export function describeRateLimiterConformance(
   options: Pick<RateLimitOptions, 'points' | 'durationMs'>,
 ): void {
   describe(`RateLimiter conformance: ${name}`, () => {
-    const { create, sibling, test } = suite(harness);
+    const { create, sibling, test } = conformanceScaffold(harness, (item) => item.close());
 
     test('allows the limit, then refuses with a retry delay', async () => {
       const limiter = await create();
@@ -173,7 +137,7 @@ export function describeRateLimiterConformance(
         );
         expect(decisions.filter((decision) => decision.allowed)).toHaveLength(options.points);
       },
-      true,
+      { needsSibling: true },
     );
   });
 }

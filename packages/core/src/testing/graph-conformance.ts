@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../errors/errors.js';
 import type { GraphStore, NodeInput } from '../storage/graph/graph-store.js';
 import type { ConformanceHarness } from './harness.js';
-import { skipReason } from './secret-store-conformance.js';
+import { conformanceScaffold } from './scaffold.js';
 
 const node = (org: string, id: string, labels: string[] = ['Service'], properties = {}): NodeInput => ({
   org,
@@ -19,26 +19,7 @@ const node = (org: string, id: string, labels: string[] = ['Service'], propertie
  */
 export function describeGraphStoreConformance(name: string, harness: ConformanceHarness<GraphStore>): void {
   describe(`GraphStore conformance: ${name}`, () => {
-    const open: GraphStore[] = [];
-    const create = async (): Promise<GraphStore> => {
-      const store = await harness.create();
-      open.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const store of open.splice(0).reverse()) {
-        await store.close();
-        await harness.destroy(store);
-      }
-    });
-    const test = (title: string, fn: () => Promise<void>, needsSibling = false): void =>
-      it(title, async (context) => {
-        const reason =
-          skipReason(harness, title) ??
-          (needsSibling && harness.createSibling === undefined ? 'the harness has no createSibling' : undefined);
-        if (reason !== undefined) context.skip(reason);
-        await fn();
-      });
+    const { create, track, test } = conformanceScaffold(harness, (store) => store.close());
 
     const seed = async (store: GraphStore, org = 'acme'): Promise<void> => {
       await store.upsertNodes(
@@ -182,8 +163,7 @@ export function describeGraphStoreConformance(name: string, harness: Conformance
       'two writers upserting overlapping batches at once converge',
       async () => {
         const a = await create();
-        const b = await harness.createSibling!(a);
-        open.push(b);
+        const b = track(await harness.createSibling!(a));
         const ids = Array.from({ length: 300 }, (_, i) => `n${i}`);
         const batch = (from: number, to: number, writer: string) =>
           ids.slice(from, to).map((id) => node('acme', id, ['Service'], { writer: id < 'n5' ? 'fixed' : writer }));
@@ -198,7 +178,7 @@ export function describeGraphStoreConformance(name: string, harness: Conformance
         expect((await a.blastRadius('acme', 'n0', { maxHops: 10 })).length).toBe(10);
         expect(['a', 'b', 'fixed']).toContain((await b.getNode('acme', 'n150')).properties.writer);
       },
-      true,
+      { needsSibling: true },
     );
   });
 }

@@ -3,7 +3,9 @@
  * third-party adapters can prove themselves, plus test helpers. Requires vitest.
  */
 export type { ConformanceHarness, ConformanceSkip } from './harness.js';
-export { describeSecretStoreConformance, skipReason } from './secret-store-conformance.js';
+export { describeSecretStoreConformance } from './secret-store-conformance.js';
+export { conformanceScaffold, skipReason } from './scaffold.js';
+export type { Scaffold } from './scaffold.js';
 export { describeJobQueueConformance, waitFor } from './job-queue-conformance.js';
 export { describeDatabaseConformance } from './database-conformance.js';
 export { describeObjectStoreConformance } from './object-store-conformance.js';

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { z } from 'zod';
 import { ConfigurationError, InvalidInputError } from '../errors/errors.js';
 import type { JobEvent, JobQueue } from '../storage/queue/job-queue.js';
 import type { ConformanceHarness } from './harness.js';
-import { skipReason } from './secret-store-conformance.js';
+import { conformanceScaffold } from './scaffold.js';
 
 const payload = z.object({ n: z.number().int() });
 
@@ -29,34 +29,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export function describeJobQueueConformance(name: string, harness: ConformanceHarness<JobQueue>): void {
   describe(`JobQueue conformance: ${name}`, () => {
-    const open: JobQueue[] = [];
-    const create = async (): Promise<JobQueue> => {
-      const queue = await harness.create();
-      open.push(queue);
-      return queue;
-    };
-    const sibling = async (of: JobQueue): Promise<JobQueue> => {
-      const queue = await harness.createSibling!(of);
-      open.push(queue);
-      return queue;
-    };
-    afterEach(async () => {
-      // Siblings first: the first-created store may own the backing store.
-      for (const queue of open.splice(0).reverse()) {
-        await queue.close({ timeoutMs: 1000 });
-        await harness.destroy(queue);
-      }
-    });
-
-    const test = (title: string, fn: () => Promise<void>, needsSibling = false): void => {
-      it(title, async (context) => {
-        const reason =
-          skipReason(harness, title) ??
-          (needsSibling && harness.createSibling === undefined ? 'the harness has no createSibling' : undefined);
-        if (reason !== undefined) context.skip(reason);
-        await fn();
-      });
-    };
+    // Queues close with a short grace period; the first-created store may own the backing store.
+    const { create, sibling, test } = conformanceScaffold(harness, (queue) => queue.close({ timeoutMs: 1000 }));
 
     test('runs a job with its validated payload and records the result', async () => {
       const queue = await create();
@@ -282,7 +256,7 @@ export function describeJobQueueConformance(name: string, harness: ConformanceHa
           await sleep(300);
           expect(runs).toBe(1);
         },
-        true,
+        { needsSibling: true },
       );
 
       test(
@@ -303,7 +277,7 @@ export function describeJobQueueConformance(name: string, harness: ConformanceHa
           expect([...runs.values()].every((count) => count === 1)).toBe(true);
           expect(runs.size).toBe(60);
         },
-        true,
+        { needsSibling: true },
       );
 
       test(
@@ -328,7 +302,7 @@ export function describeJobQueueConformance(name: string, harness: ConformanceHa
           expect(ticks.length).toBeGreaterThanOrEqual(3);
           expect(ticks.length).toBeLessThanOrEqual(Math.ceil(elapsed / 500) + 1);
         },
-        true,
+        { needsSibling: true },
       );
     });
   });

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidInputError, NotFoundError, PayloadTooLargeError } from '../errors/errors.js';
 import type { ObjectStore } from '../storage/objects/object-store.js';
 import type { ConformanceHarness } from './harness.js';
-import { skipReason } from './secret-store-conformance.js';
+import { conformanceScaffold } from './scaffold.js';
 
 export interface ObjectStoreConformanceOptions {
   /** A store on a fresh backing store with this `maxObjectSize`; without it the size tests are skipped. */
@@ -38,30 +38,13 @@ export function describeObjectStoreConformance(
   options: ObjectStoreConformanceOptions = {},
 ): void {
   describe(`ObjectStore conformance: ${name}`, () => {
-    const open: ObjectStore[] = [];
-    const create = async (): Promise<ObjectStore> => {
-      const store = await harness.create();
-      open.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const store of open.splice(0).reverse()) {
-        await store.close();
-        await harness.destroy(store);
-      }
-    });
-    const test = (title: string, fn: () => Promise<void>, needs?: 'sibling' | 'limited'): void => {
-      it(title, async (context) => {
-        const reason =
-          skipReason(harness, title) ??
-          (needs === 'sibling' && harness.createSibling === undefined
-            ? 'the harness has no createSibling'
-            : undefined) ??
-          (needs === 'limited' && options.createLimited === undefined ? 'no createLimited option given' : undefined);
-        if (reason !== undefined) context.skip(reason);
-        await fn();
+    const { create, track, test: scaffoldTest } = conformanceScaffold(harness, (store) => store.close());
+    const test = (title: string, fn: () => Promise<void>, needs?: 'sibling' | 'limited'): void =>
+      scaffoldTest(title, fn, {
+        needsSibling: needs === 'sibling',
+        unless: () =>
+          needs === 'limited' && options.createLimited === undefined ? 'no createLimited option given' : undefined,
       });
-    };
 
     test('declares specification v1 and a maximum size', async () => {
       const store = await create();
@@ -227,8 +210,7 @@ export function describeObjectStoreConformance(
     test(
       'an oversized put fails with PayloadTooLargeError and keeps the previous object',
       async () => {
-        const store = await options.createLimited!(1024);
-        open.push(store);
+        const store = track(await options.createLimited!(1024));
         expect(store.maxObjectSize).toBe(1024);
         await store.put('limited', 'previous version');
         await typed(store.put('limited', randomBytes(2048)), PayloadTooLargeError.isInstance);
@@ -249,8 +231,7 @@ export function describeObjectStoreConformance(
         'an object written by one is read and listed by the other',
         async () => {
           const store = await create();
-          const other = await harness.createSibling!(store);
-          open.push(other);
+          const other = track(await harness.createSibling!(store));
           await store.put('shared/doc', 'from one', { metadata: { by: 'one' } });
           expect(Buffer.from((await other.get('shared/doc')).body).toString()).toBe('from one');
           expect((await other.list({ prefix: 'shared/' })).objects.map((o) => o.key)).toEqual(['shared/doc']);
@@ -263,8 +244,7 @@ export function describeObjectStoreConformance(
         'concurrent puts to one key leave one whole version',
         async () => {
           const store = await create();
-          const other = await harness.createSibling!(store);
-          open.push(other);
+          const other = track(await harness.createSibling!(store));
           const a = randomBytes(256 * 1024);
           const b = randomBytes(256 * 1024);
           await Promise.all([

@@ -4,11 +4,7 @@ import { AuroraError } from '../errors/aurora-error.js';
 import { InvalidInputError, NotFoundError, UnsupportedError } from '../errors/errors.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { ConformanceHarness } from './harness.js';
-
-/** Why a named test is skipped, or undefined. */
-export function skipReason(harness: ConformanceHarness<unknown>, test: string): string | undefined {
-  return harness.skip?.find((entry) => entry.tests.includes(test) || entry.tests.includes('*'))?.reason;
-}
+import { skipReason } from './scaffold.js';
 
 async function expectTyped<E extends AuroraError>(
   promise: Promise<unknown>,

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../errors/errors.js';
 import type { VectorChunk, VectorStore } from '../storage/vector/vector-store.js';
 import type { ConformanceHarness } from './harness.js';
-import { skipReason } from './secret-store-conformance.js';
+import { conformanceScaffold } from './scaffold.js';
 
 const DIM = 8;
 
@@ -28,27 +28,13 @@ const chunk = (org: string, id: string, vector: number[], text: string, metadata
  */
 export function describeVectorStoreConformance(name: string, harness: ConformanceHarness<VectorStore>): void {
   describe(`VectorStore conformance: ${name}`, () => {
-    const open: VectorStore[] = [];
+    const scaffold = conformanceScaffold(harness, (store) => store.close());
+    const { track, test } = scaffold;
     const create = async (): Promise<VectorStore> => {
-      const store = await harness.create();
-      open.push(store);
+      const store = await scaffold.create();
       await store.createCollection({ name: 'kb', dimension: DIM });
       return store;
     };
-    afterEach(async () => {
-      for (const store of open.splice(0).reverse()) {
-        await store.close();
-        await harness.destroy(store);
-      }
-    });
-    const test = (title: string, fn: () => Promise<void>, needsSibling = false): void =>
-      it(title, async (context) => {
-        const reason =
-          skipReason(harness, title) ??
-          (needsSibling && harness.createSibling === undefined ? 'the harness has no createSibling' : undefined);
-        if (reason !== undefined) context.skip(reason);
-        await fn();
-      });
 
     const seed = async (store: VectorStore): Promise<void> => {
       await store.upsert('kb', [
@@ -178,8 +164,7 @@ export function describeVectorStoreConformance(name: string, harness: Conformanc
       'two instances: chunks written by one are found by the other, concurrent upserts converge',
       async () => {
         const a = await create();
-        const b = await harness.createSibling!(a);
-        open.push(b);
+        const b = track(await harness.createSibling!(a));
         await a.upsert('kb', [chunk('acme', 'shared', unit(5), 'shared chunk')]);
         expect((await b.search('kb', unit(5), { org: 'acme', k: 1 })).map((m) => m.id)).toEqual(['shared']);
         const batch = (tilt: number) =>
@@ -187,7 +172,7 @@ export function describeVectorStoreConformance(name: string, harness: Conformanc
         await Promise.all([a.upsert('kb', batch(0.1)), b.upsert('kb', batch(0.2))]);
         expect((await a.search('kb', unit(0), { org: 'acme', k: 1000 })).length).toBe(51);
       },
-      true,
+      { needsSibling: true },
     );
   });
 }
