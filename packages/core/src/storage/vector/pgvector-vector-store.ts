@@ -1,5 +1,13 @@
-import { ConfigurationError, InvalidInputError, NotFoundError } from '../../errors/errors.js';
+import { ConfigurationError, NotFoundError } from '../../errors/errors.js';
 import type { Database, Migration } from '../database/database.js';
+import {
+  assertCollectionName,
+  assertMetadata,
+  assertOrg,
+  assertVector,
+  invalid,
+  validateSearch,
+} from './vector-validation.js';
 import type {
   ChunkMetadata,
   CollectionSpec,
@@ -33,42 +41,11 @@ export const VECTOR_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const COLLECTION = /^[a-z][a-z0-9_]{0,62}$/;
 const MAX_DIMENSION = 2000;
 
-const invalid = (message: string, details: Record<string, string | number> = {}): InvalidInputError =>
-  new InvalidInputError({ message, details });
-
-function assertCollectionName(name: string): void {
-  if (typeof name !== 'string' || !COLLECTION.test(name))
-    throw invalid('A collection name matches [a-z][a-z0-9_]{0,62}.');
-}
-
-function assertOrg(org: unknown): asserts org is string {
-  if (typeof org !== 'string' || org.length === 0 || org.length > 128)
-    throw invalid('org is a string of 1–128 characters.');
-}
-
 function vectorLiteral(vector: readonly number[] | Float32Array, dimension: number): string {
-  if (vector.length !== dimension) {
-    throw invalid(`The vector has ${vector.length} dimensions; the collection has ${dimension}.`, {
-      expected: dimension,
-      got: vector.length,
-    });
-  }
-  for (const value of vector) if (!Number.isFinite(value)) throw invalid('A vector holds a non-finite number.');
+  assertVector(vector, dimension);
   return `[${Array.from(vector).join(',')}]`;
-}
-
-function assertMetadata(metadata: unknown): void {
-  if (metadata === undefined) return;
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
-    throw invalid('metadata is an object.');
-  for (const value of Object.values(metadata as Record<string, unknown>)) {
-    if (!(value === null || ['string', 'number', 'boolean'].includes(typeof value))) {
-      throw invalid('A metadata value is a string, number, boolean or null.');
-    }
-  }
 }
 
 /** SQL for a metadata filter, appending its parameters to `params`. Exported for tests. */
@@ -168,13 +145,6 @@ export function createPgvectorStore(options: PgvectorStoreOptions): VectorStore 
     }
     dimensions.set(name, dimension);
     return dimension;
-  };
-
-  const validateSearch = (searchOptions: SearchOptions): number => {
-    assertOrg(searchOptions.org);
-    const k = searchOptions.k ?? 10;
-    if (!Number.isInteger(k) || k < 1 || k > 1000) throw invalid('k is an integer 1–1000.');
-    return k;
   };
 
   const vectorSearch = async (
