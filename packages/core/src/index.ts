@@ -156,3 +156,34 @@ export type {
 } from './storage/vector/vector-store.js';
 export { VECTOR_MIGRATIONS, createPgvectorStore } from './storage/vector/pgvector-vector-store.js';
 export type { PgvectorStoreOptions } from './storage/vector/pgvector-vector-store.js';
+export { RISKS, annotationsForRisk, maxRisk, riskFromAnnotations } from './confirmation/risk.js';
+export type { Risk, RiskAnnotations } from './confirmation/risk.js';
+export type {
+  AuditEntry,
+  AuditSink,
+  AuthorizeDecision,
+  ConfirmationService,
+  ConfirmationState,
+  DecideInput,
+  Decision,
+  PendingCall,
+  PendingConfirmation,
+  PolicyRule,
+  PolicyVerdict,
+  Principal,
+} from './confirmation/confirmation.js';
+export {
+  RUN_EVENT_TYPES,
+  runEventSchema,
+  runStatusSchema,
+  serializedErrorSchema,
+  usageSchema,
+} from './events/run-event.js';
+export type { RunEvent, RunEventBody, RunEventOf, RunEventType, RunStatus, Usage } from './events/run-event.js';
+export {
+  CLIENT_MESSAGE_TYPES,
+  MAX_CLIENT_MESSAGE_CHARS,
+  clientMessageSchema,
+  parseClientMessage,
+} from './events/client-message.js';
+export type { ClientMessage, ClientMessageType, ParsedClientMessage } from './events/client-message.js';

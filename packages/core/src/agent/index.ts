@@ -1,0 +1,2 @@
+/** `@aurora-ops/core/agent`. */
+export {};
