@@ -120,12 +120,18 @@ export interface ConfirmationService {
   /** Pending confirmations for a run (for a resuming client). */
   listPending(org: string, runId?: string): Promise<PendingConfirmation[]>;
   /**
-   * What the confirmation's call may do now. `run`: the token is valid for exactly this call and
-   * the confirmation is now `executing` (claimed atomically, once); `rejected` / `expired` /
-   * `cancelled`: tell the model; `already-executed`: it ran before (returns the stored result);
-   * `interrupted`: it was claimed but never finished (the process died mid-call), it will not run again.
+   * What the confirmation's call may do now. The stored approval is authoritative and the
+   * call's binding hash must equal the approved one (`mismatch` otherwise). `run`: approved for
+   * exactly this call, and the confirmation is now `executing` (claimed atomically, once);
+   * `rejected` / `expired` / `cancelled`: tell the model; `already-executed`: it ran before
+   * (returns the stored result); `interrupted`: it was claimed but never finished (the process
+   * died mid-call), it will not run again. `token`, when given (the one `decide` returned), must
+   * verify; a service created with `requireToken` refuses a claim without one.
    */
-  claim(call: Pick<PendingCall, 'org' | 'runId' | 'toolCallId' | 'tool' | 'arguments'>): Promise<
+  claim(
+    call: Pick<PendingCall, 'org' | 'runId' | 'toolCallId' | 'tool' | 'arguments'>,
+    options?: { readonly token?: string },
+  ): Promise<
     | { readonly outcome: 'run'; readonly confirmation: PendingConfirmation }
     | { readonly outcome: 'pending'; readonly confirmation: PendingConfirmation }
     | {
