@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError } from '../../errors/errors.js';
+import { NotFoundError } from '../../errors/errors.js';
 import type { Database, Migration, Queryable } from '../database/database.js';
 import type {
   BlastRadiusEntry,
@@ -12,6 +12,16 @@ import type {
   NodeInput,
   Properties,
 } from './graph-store.js';
+import {
+  assertEdgeInput,
+  assertHops,
+  assertId,
+  assertNodeInput,
+  dedupe,
+  edgeKey,
+  invalid,
+  nodeKey,
+} from './graph-validation.js';
 
 export interface TablesGraphStoreOptions {
   /** PostgreSQL or PGlite; the tables come from the migration namespace `core-graph`. */
@@ -51,43 +61,6 @@ export const GRAPH_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const EDGE_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
-const MAX_HOPS = 10;
-
-function invalid(message: string, reason: string): InvalidInputError {
-  return new InvalidInputError({ message, details: { reason } });
-}
-
-function assertId(value: unknown, what: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 512) {
-    throw invalid(`${what} is a string of 1–512 characters.`, what);
-  }
-}
-
-function assertProperties(properties: unknown): asserts properties is Properties {
-  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
-    throw invalid('properties is an object.', 'properties');
-  }
-  for (const value of Object.values(properties as Record<string, unknown>)) {
-    const ok =
-      value === null ||
-      ['string', 'boolean'].includes(typeof value) ||
-      (typeof value === 'number' && Number.isFinite(value)) ||
-      (Array.isArray(value) &&
-        (value.every((item) => typeof item === 'string') ||
-          value.every((item) => typeof item === 'number' && Number.isFinite(item))));
-    if (!ok)
-      throw invalid('A property is a string, number, boolean, null, or a list of strings or of numbers.', 'property');
-  }
-}
-
-function assertHops(hops: number | undefined, fallback: number): number {
-  const value = hops ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_HOPS) throw invalid(`maxHops is 1–${MAX_HOPS}.`, 'maxHops');
-  return value;
-}
-
 interface NodeRow {
   readonly org: string;
   readonly id: string;
@@ -125,13 +98,6 @@ const toEdge = (row: EdgeRow): GraphEdge => ({
   properties: row.properties,
   lastSeenAt: new Date(row.last_seen_at),
 });
-
-/** Keeps the last row per key and sorts by key, so concurrent writers lock rows in one order. */
-function dedupe<T>(rows: readonly T[], key: (row: T) => string): T[] {
-  const byKey = new Map<string, T>();
-  for (const row of rows) byKey.set(key(row), row);
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
-}
 
 /**
  * The embedded GraphStore: two tables on the Database (PGlite or PostgreSQL). Upserts are
@@ -235,23 +201,10 @@ export function createTablesGraphStore(options: TablesGraphStoreOptions): GraphS
     specificationVersion: 'v1',
     capabilities: { concurrentWriters: database.capabilities.concurrentConnections },
     async upsertNodes(nodes) {
-      for (const node of nodes) {
-        assertId(node.org, 'org');
-        assertId(node.id, 'id');
-        if (
-          !Array.isArray(node.labels) ||
-          !node.labels.every((label: unknown) => typeof label === 'string' && LABEL.test(label))
-        ) {
-          throw invalid('Labels match [A-Za-z][A-Za-z0-9_]{0,63}.', 'label');
-        }
-        assertProperties(node.properties);
-        if (node.lastSeenAt !== undefined && Number.isNaN(new Date(node.lastSeenAt).getTime())) {
-          throw invalid('lastSeenAt is a valid date.', 'lastSeenAt');
-        }
-      }
+      for (const node of nodes) assertNodeInput(node);
       if (nodes.length === 0) return;
       await ready();
-      const rows = dedupe(nodes, (node) => `${node.org}\u0000${node.id}`);
+      const rows = dedupe(nodes, nodeKey);
       const now = new Date().toISOString();
       await database.transaction(async (tx) => {
         for (let index = 0; index < rows.length; index += batchSize) {
@@ -260,18 +213,10 @@ export function createTablesGraphStore(options: TablesGraphStoreOptions): GraphS
       });
     },
     async upsertEdges(edges) {
-      for (const edge of edges) {
-        assertId(edge.org, 'org');
-        assertId(edge.from, 'from');
-        assertId(edge.to, 'to');
-        if (typeof edge.type !== 'string' || !EDGE_TYPE.test(edge.type)) {
-          throw invalid('An edge type matches [A-Z][A-Z0-9_]{0,63}.', 'type');
-        }
-        if (edge.properties !== undefined) assertProperties(edge.properties);
-      }
+      for (const edge of edges) assertEdgeInput(edge);
       if (edges.length === 0) return;
       await ready();
-      const rows = dedupe(edges, (edge) => `${edge.org}\u0000${edge.from}\u0000${edge.type}\u0000${edge.to}`);
+      const rows = dedupe(edges, edgeKey);
       const now = new Date().toISOString();
       await database.transaction(async (tx) => {
         for (let index = 0; index < rows.length; index += batchSize) {
