@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-function packagesReachedFrom(entry: string): Set<string> {
+function packagesReachedFrom(entry: string, options: { readonly dynamic?: boolean } = {}): Set<string> {
   const seen = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string): void => {
@@ -19,7 +19,7 @@ function packagesReachedFrom(entry: string): Set<string> {
     seen.add(file);
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importPattern)) {
-      const specifier = match[1] ?? match[2];
+      const specifier = match[1] ?? (options.dynamic === false ? undefined : match[2]);
       if (!specifier) continue;
       if (specifier.startsWith('.'))
         visit(resolve(dirname(file), specifier.replace(/\?.*$/, '').replace(/\.js$/, '.ts')));
@@ -44,6 +44,8 @@ const drivers = [
   'ioredis',
   'neo4j-driver',
   'weaviate-client',
+  '@langchain/openai',
+  '@langchain/anthropic',
 ];
 
 describe('barrel clean', () => {
@@ -62,9 +64,18 @@ describe('barrel clean', () => {
     ['storage/redis/index.ts', ['ioredis']],
     ['storage/weaviate/index.ts', ['weaviate-client']],
     ['storage/neo4j/index.ts', ['neo4j-driver']],
+    // Model providers are optional peers, loaded by dynamic import when a spec names them.
+    ['agent/index.ts', ['@langchain/openai', '@langchain/anthropic']],
+    ['mcp-host/index.ts', []],
+    ['plugin-sdk/index.ts', []],
   ])('%s reaches only its own drivers', (entry, own) => {
     const reached = [...packagesReachedFrom(entry)];
     expect(reached.filter((name) => drivers.includes(name) && !own.includes(name))).toEqual([]);
+  });
+
+  it('the agent loads model providers only by dynamic import', () => {
+    const reached = [...packagesReachedFrom('agent/index.ts', { dynamic: false })];
+    expect(reached.filter((name) => drivers.includes(name))).toEqual([]);
   });
 
   it('the walker sees imports (guards against a vacuous pass)', () => {
