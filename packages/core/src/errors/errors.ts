@@ -170,3 +170,15 @@ export class TimeoutError extends AuroraError {
     return marked(error, 'TimeoutError');
   }
 }
+
+/** The caller cancelled the operation (an abort signal fired); not retried by default. */
+export class CancelledError extends AuroraError {
+  override readonly name: string = 'CancelledError';
+  constructor(options: AuroraErrorOptions = {}) {
+    super('CANCELLED', options);
+    mark(this, 'CancelledError');
+  }
+  static override isInstance(error: unknown): error is CancelledError {
+    return marked(error, 'CancelledError');
+  }
+}

@@ -9,6 +9,7 @@ export type {
 export { ERROR_CODES, docsUrlFor, errorCodes, httpStatusFor, isErrorCode } from './codes.js';
 export type { ErrorCode } from './codes.js';
 export {
+  CancelledError,
   ConfigurationError,
   ConnectionLostError,
   DataCorruptedError,
