@@ -1,5 +1,6 @@
 import { ConfigurationError, NotFoundError } from '../../errors/errors.js';
 import type { Database, Migration } from '../database/database.js';
+import { hnswIndexSql, resolveBulkLoad, writeRows, type PgvectorBulkLoadOptions } from './pgvector-bulk-load.js';
 import {
   assertCollectionName,
   assertMetadata,
@@ -25,6 +26,11 @@ export interface PgvectorStoreOptions {
   readonly hnsw?: { readonly m?: number; readonly efConstruction?: number; readonly efSearch?: number };
   /** Rows per upsert statement. Default 500. */
   readonly batchSize?: number;
+  /**
+   * A large batch (default ≥ 1 000 chunks) into a collection that holds no more rows than the
+   * batch loads the rows first and rebuilds the HNSW index after, in the same transaction.
+   */
+  readonly bulkLoad?: PgvectorBulkLoadOptions;
 }
 
 export const VECTOR_MIGRATIONS: readonly Migration[] = [
@@ -104,11 +110,14 @@ interface MatchRow {
  * VectorStore on pgvector: one table per collection with an HNSW index (cosine), a
  * generated `tsvector` for keyword search (English configuration) and GIN indexes on it
  * and on the metadata. Works on PGlite (the embedded default) and on PostgreSQL where the
- * `vector` extension is available.
+ * `vector` extension is available. A large upsert into a small collection is bulk-loaded:
+ * rows first, then the HNSW index rebuilt in the same transaction (`PgvectorBulkLoadOptions`).
  */
 export function createPgvectorStore(options: PgvectorStoreOptions): VectorStore {
   const { database } = options;
   const batchSize = options.batchSize ?? 500;
+  const bulk = resolveBulkLoad(options.bulkLoad);
+  const hnsw = { m: options.hnsw?.m ?? 16, efConstruction: options.hnsw?.efConstruction ?? 64 };
   const dimensions = new Map<string, number>();
   let migrated: Promise<void> | undefined;
 
@@ -199,8 +208,6 @@ export function createPgvectorStore(options: PgvectorStoreOptions): VectorStore 
         throw invalid(`dimension is an integer 1–${MAX_DIMENSION} (pgvector's HNSW limit).`);
       }
       await ready();
-      const m = options.hnsw?.m ?? 16;
-      const efConstruction = options.hnsw?.efConstruction ?? 64;
       await database.transaction(async (tx) => {
         await tx.query(`select pg_advisory_xact_lock(hashtext('aurora_vector_collections'))`);
         const { rows } = await tx.query<{ dimension: number }>(
@@ -223,10 +230,7 @@ export function createPgvectorStore(options: PgvectorStoreOptions): VectorStore 
             embedding vector(${spec.dimension}) not null,
             tsv tsvector generated always as (to_tsvector('english', text)) stored,
             primary key (org, id))`);
-        await tx.query(
-          `create index ${table(spec.name)}_hnsw on ${table(spec.name)}
-             using hnsw (embedding vector_cosine_ops) with (m = ${Math.floor(m)}, ef_construction = ${Math.floor(efConstruction)})`,
-        );
+        await tx.query(hnswIndexSql(table(spec.name), hnsw));
         await tx.query(`create index ${table(spec.name)}_tsv on ${table(spec.name)} using gin (tsv)`);
         await tx.query(
           `create index ${table(spec.name)}_meta on ${table(spec.name)} using gin (metadata jsonb_path_ops)`,
@@ -268,17 +272,7 @@ export function createPgvectorStore(options: PgvectorStoreOptions): VectorStore 
         `${a.org}\u0000${a.id}` < `${b.org}\u0000${b.id}` ? -1 : 1,
       );
       if (unique.length === 0) return;
-      await database.transaction(async (tx) => {
-        for (let index = 0; index < unique.length; index += batchSize) {
-          await tx.query(
-            `insert into ${table(name)} (org, id, text, metadata, embedding)
-             select r.org, r.id, r.text, r.metadata, r.embedding::vector
-               from jsonb_to_recordset($1::jsonb) as r(org text, id text, text text, metadata jsonb, embedding text)
-             on conflict (org, id) do update set text = excluded.text, metadata = excluded.metadata, embedding = excluded.embedding`,
-            [JSON.stringify(unique.slice(index, index + batchSize))],
-          );
-        }
-      });
+      await database.transaction((tx) => writeRows(tx, table(name), unique, { batchSize, bulk, hnsw }));
     },
     async delete(name, deleteOptions) {
       await dimensionOf(name);
