@@ -59,9 +59,9 @@ const backends: { name: string; skip?: string; open(): Promise<{ database: Datab
   },
   {
     name: 'PGlite',
-    async open() {
+    open() {
       const database = createPgliteDatabase({ vector: false });
-      return { database, close: () => database.close() };
+      return Promise.resolve({ database, close: () => database.close() });
     },
   },
 ];
@@ -180,7 +180,7 @@ for (const backend of backends) {
         await saver.put(
           { configurable: { thread_id: 'list-other' } },
           checkpointAt(50),
-          { ...metadata(1), tag: 'x' },
+          { ...metadata(1), tag: 'x' } as CheckpointMetadata,
           {},
         );
 
@@ -197,7 +197,7 @@ for (const backend of backends) {
         );
         expect(filtered.map((t) => t.checkpoint.id)).toEqual([ids[0]]);
         const tagged = await collect(saver.list({ configurable: {} }, { filter: { tag: 'x' } }));
-        expect(tagged.map((t) => t.config.configurable?.thread_id).sort()).toEqual(['list', 'list-other']);
+        expect(tagged.map((t) => String(t.config.configurable?.thread_id)).sort()).toEqual(['list', 'list-other']);
         expect(await collect(saver.list({ configurable: { thread_id: thread } }, { limit: 0 }))).toEqual([]);
       });
 
@@ -229,7 +229,8 @@ for (const backend of backends) {
             .compile({ checkpointer });
         const config = { configurable: { thread_id: 'graph' } };
         const first = await build(saver).invoke({ log: ['start'] }, config);
-        expect(first.__interrupt__?.[0]?.value).toBe('approve?');
+        const interrupts = (first as { __interrupt__?: { value: unknown }[] }).__interrupt__;
+        expect(interrupts?.[0]?.value).toBe('approve?');
         expect(sideEffects).toBe(0);
         const fresh = createDatabaseCheckpointer({ database: handle.database });
         const resumed = await build(fresh).invoke(new Command({ resume: 'yes' }), config);
