@@ -70,6 +70,8 @@ export interface PluginStatus {
   readonly lastError?: SerializedAuroraError;
   /** Last lines a stdio plugin wrote to stderr (redacted). */
   readonly stderrTail?: readonly string[];
+  /** The stdio child's process id while it runs. */
+  readonly pid?: number;
 }
 
 export interface HostTool {

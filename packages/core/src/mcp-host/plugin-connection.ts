@@ -1,0 +1,410 @@
+import { performance } from 'node:perf_hooks';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  ElicitRequestSchema,
+  ToolListChangedNotificationSchema,
+  type ElicitRequest,
+  type ElicitResult,
+  type Implementation,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
+import { ConnectionLostError } from '../errors/errors.js';
+import type { Logger, Redacting } from '../logging/logger.js';
+import { buildCallMeta, META_KEYS } from './call-meta.js';
+import { toCallError, toOutcome } from './call-outcome.js';
+import type {
+  HostTool,
+  PluginConfig,
+  PluginState,
+  PluginStatus,
+  ToolCallContext,
+  ToolCallOutcome,
+} from './mcp-host.js';
+import { openTransport, type OpenedTransport } from './plugin-transport.js';
+import { listAllTools, toHostTools } from './plugin-tools.js';
+import { StderrTail } from './stderr-tail.js';
+
+export interface ReconnectPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface PluginConnectionOptions {
+  readonly config: PluginConfig;
+  readonly clientInfo: Implementation;
+  readonly logger: Logger;
+  readonly redactor: Redacting;
+  readonly reconnect: ReconnectPolicy;
+  /** Timeout for initialize, tools/list and ping (ms). */
+  readonly requestTimeoutMs: number;
+}
+
+interface Session {
+  readonly client: Client;
+  readonly opened: OpenedTransport;
+  /** The stdio child's pid, kept after it exits so `endSession` can make sure it is gone. */
+  pid?: number;
+}
+
+interface InFlightCall {
+  readonly tool: HostTool;
+  readonly context: ToolCallContext;
+  readonly fail: (error: AuroraError) => void;
+}
+
+/** Exponential backoff with jitter: a delay in [½, 1] × min(max, base × 2^(attempt−1)). */
+export function backoffDelay(attempt: number, policy: ReconnectPolicy, random = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+
+/** Errors a Streamable HTTP transport reports when the server or its session went away. */
+function isHttpDrop(error: unknown): boolean {
+  if (error instanceof StreamableHTTPError) return error.code === 404 || error.code === undefined;
+  const message = error instanceof Error ? error.message : '';
+  return /SSE stream disconnected|Failed to reconnect|Maximum reconnection attempts|fetch failed|ECONNREFUSED/.test(
+    message,
+  );
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One connected plugin: its MCP client, its tools, its in-flight calls, and reconnection. */
+export class PluginConnection {
+  private state: PluginState = 'connecting';
+  private session: Session | undefined;
+  private tools: HostTool[] = [];
+  private toolsByName = new Map<string, HostTool>();
+  private server: { name: string; version: string } | undefined;
+  private reconnects = 0;
+  private lastError: SerializedAuroraError | undefined;
+  private readonly stderr: StderrTail;
+  private readonly inFlight = new Map<number, InFlightCall>();
+  private callCounter = 0;
+  private closing = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: PluginConnectionOptions) {
+    this.stderr = new StderrTail(options.redactor);
+  }
+
+  get name(): string {
+    return this.options.config.name;
+  }
+
+  get config(): PluginConfig {
+    return this.options.config;
+  }
+
+  /** First connection; throws a typed error when the plugin cannot be reached. */
+  async start(): Promise<void> {
+    try {
+      await this.open();
+      this.state = 'ready';
+    } catch (error) {
+      this.state = 'failed';
+      throw this.connectError(error);
+    }
+  }
+
+  status(): PluginStatus {
+    const kind = this.options.config.transport.kind;
+    const pid = this.session?.opened.pid();
+    return {
+      name: this.name,
+      state: this.state,
+      transport: kind,
+      toolCount: this.tools.length,
+      ...(this.server === undefined ? {} : { server: { ...this.server } }),
+      reconnects: this.reconnects,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...(kind === 'stdio' ? { stderrTail: this.stderr.snapshot() } : {}),
+      ...(pid === undefined ? {} : { pid }),
+    };
+  }
+
+  listTools(): readonly HostTool[] {
+    return this.state === 'ready' ? this.tools : [];
+  }
+
+  findTool(name: string): HostTool | undefined {
+    return this.toolsByName.get(name);
+  }
+
+  async callTool(
+    tool: HostTool,
+    args: Readonly<Record<string, unknown>>,
+    context: ToolCallContext,
+    timeoutMs: number,
+  ): Promise<ToolCallOutcome> {
+    const client = this.readyClient();
+    const id = ++this.callCounter;
+    let fail!: (error: AuroraError) => void;
+    const lost = new Promise<never>((_resolve, reject) => {
+      fail = reject;
+    });
+    this.inFlight.set(id, { tool, context, fail });
+    const started = performance.now();
+    const { redactor } = this.options;
+    const failure = { plugin: this.name, tool: tool.toolName, timeoutMs, redactor, signal: context.signal };
+    try {
+      const onProgress = context.onProgress;
+      const request = client.callTool(
+        { name: tool.toolName, arguments: { ...args }, _meta: buildCallMeta(context, this.options.config.credentials) },
+        undefined,
+        {
+          timeout: timeoutMs,
+          ...(context.signal === undefined ? {} : { signal: context.signal }),
+          ...(onProgress === undefined
+            ? {}
+            : {
+                resetTimeoutOnProgress: true,
+                onprogress: ({ progress, total, message }) =>
+                  onProgress({
+                    progress,
+                    ...(total === undefined ? {} : { total }),
+                    ...(message === undefined ? {} : { message: redactor.redact(message) }),
+                  }),
+              }),
+        },
+      );
+      const result = await Promise.race([request, lost]);
+      return toOutcome(result, {
+        plugin: this.name,
+        tool: tool.toolName,
+        redactor,
+        durationMs: performance.now() - started,
+      });
+    } catch (error) {
+      throw toCallError(error, failure);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  async ping(): Promise<number> {
+    const client = this.readyClient();
+    const started = performance.now();
+    try {
+      await client.ping({ timeout: this.options.requestTimeoutMs });
+    } catch (error) {
+      throw toCallError(error, {
+        plugin: this.name,
+        tool: 'ping',
+        timeoutMs: this.options.requestTimeoutMs,
+        redactor: this.options.redactor,
+      });
+    }
+    return performance.now() - started;
+  }
+
+  /** Stops the plugin: fails in-flight calls, closes the client, ends a stdio child and waits for it. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.state = 'closed';
+    this.wake?.();
+    this.failInFlight(
+      new ConnectionLostError({
+        message: `Plugin "${this.name}" was disconnected.`,
+        retryable: false,
+        details: { plugin: this.name },
+      }),
+    );
+    const session = this.session;
+    this.session = undefined;
+    if (session !== undefined) {
+      await session.opened.terminate?.().catch(() => undefined);
+      await this.endSession(session);
+    }
+    this.tools = [];
+    this.toolsByName = new Map();
+  }
+
+  private readyClient(): Client {
+    if (this.state === 'ready' && this.session !== undefined) return this.session.client;
+    throw new ConnectionLostError({
+      message:
+        this.state === 'reconnecting'
+          ? `Plugin "${this.name}" is reconnecting; retry shortly.`
+          : `Plugin "${this.name}" is ${this.state}.`,
+      retryable: this.state === 'reconnecting' || this.state === 'connecting',
+      details: { plugin: this.name, state: this.state },
+    });
+  }
+
+  private async open(): Promise<void> {
+    const { config, clientInfo, requestTimeoutMs } = this.options;
+    const opened = await openTransport(config.transport);
+    if (opened.stderr !== undefined) this.stderr.follow(opened.stderr);
+    const client = new Client(clientInfo, { capabilities: { elicitation: { form: {} } } });
+    const session: Session = { client, opened };
+    client.setRequestHandler(ElicitRequestSchema, (request) => this.elicit(request));
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(session));
+    client.onclose = () => this.lose(session, undefined);
+    client.onerror = (error) => {
+      if (config.transport.kind === 'http' && isHttpDrop(error)) this.lose(session, error);
+    };
+    try {
+      await client.connect(opened.transport, { timeout: requestTimeoutMs });
+      session.pid = opened.pid();
+      const listed = await listAllTools(client, requestTimeoutMs);
+      this.setTools(toHostTools(config, listed));
+    } catch (error) {
+      await this.endSession(session);
+      throw error;
+    }
+    const info = client.getServerVersion();
+    this.server = info === undefined ? undefined : { name: info.name, version: info.version };
+    session.pid = opened.pid();
+    this.session = session;
+  }
+
+  private setTools(tools: HostTool[]): void {
+    this.tools = tools;
+    this.toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
+  }
+
+  private async refreshTools(session: Session): Promise<void> {
+    if (session !== this.session) return;
+    try {
+      const listed = await listAllTools(session.client, this.options.requestTimeoutMs);
+      if (session === this.session) this.setTools(toHostTools(this.options.config, listed));
+      this.options.logger.debug('mcp-host: tool list refreshed', { plugin: this.name, tools: this.tools.length });
+    } catch (error) {
+      this.options.logger.warn('mcp-host: tool list refresh failed', {
+        plugin: this.name,
+        code: AuroraError.from(error).code,
+      });
+    }
+  }
+
+  /** The connection dropped: fail in-flight calls at once, then reconnect with backoff. */
+  private lose(session: Session, cause: unknown): void {
+    if (this.closing || session !== this.session) return;
+    this.session = undefined;
+    this.state = 'reconnecting';
+    const error = new ConnectionLostError({
+      message: `The connection to plugin "${this.name}" was lost; the host is reconnecting.`,
+      cause,
+      details: { plugin: this.name },
+    });
+    this.lastError = error.toJSON();
+    this.options.logger.warn('mcp-host: plugin connection lost', { plugin: this.name });
+    this.failInFlight(error);
+    void this.endSession(session).then(() => this.reconnectLoop());
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    const policy = this.options.reconnect;
+    for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+      await this.sleep(backoffDelay(attempt, policy));
+      if (this.closing) return;
+      try {
+        await this.open();
+        if (this.closing) {
+          const session = this.session;
+          this.session = undefined;
+          if (session !== undefined) await this.endSession(session);
+          return;
+        }
+        this.reconnects++;
+        this.state = 'ready';
+        this.options.logger.info('mcp-host: plugin reconnected', { plugin: this.name, attempt });
+        return;
+      } catch (error) {
+        this.lastError = this.connectError(error).toJSON();
+        this.options.logger.warn('mcp-host: reconnect attempt failed', { plugin: this.name, attempt });
+      }
+    }
+    if (!this.closing) {
+      this.state = 'failed';
+      this.options.logger.error('mcp-host: plugin failed', { plugin: this.name, attempts: policy.maxAttempts });
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private failInFlight(error: AuroraError): void {
+    for (const call of this.inFlight.values()) call.fail(error);
+    this.inFlight.clear();
+  }
+
+  /**
+   * Closes a session's client and transport. For stdio the SDK ends stdin, then sends SIGTERM
+   * and SIGKILL if the child lingers; this waits until the pid is gone so none is orphaned.
+   */
+  private async endSession(session: Session): Promise<void> {
+    const pid = session.opened.pid() ?? session.pid;
+    await session.client.close().catch(() => undefined);
+    if (pid === undefined) return;
+    for (let waited = 0; alive(pid) && waited < 5_000; waited += 25) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    if (alive(pid))
+      this.options.logger.warn('mcp-host: plugin process still running after close', { plugin: this.name, pid });
+  }
+
+  private connectError(error: unknown): AuroraError {
+    if (AuroraError.isInstance(error)) return error;
+    return new ConnectionLostError({
+      message: `Could not connect to plugin "${this.name}" (${this.options.config.transport.kind}).`,
+      cause: error,
+      details: { plugin: this.name, transport: this.options.config.transport.kind },
+    });
+  }
+
+  /** Routes a plugin's `elicitation/create` to the in-flight call it belongs to; no handler → decline. */
+  private async elicit(request: ElicitRequest): Promise<ElicitResult> {
+    const params = request.params;
+    if (params.mode === 'url') return { action: 'decline' };
+    const call = this.callForElicitation(params._meta);
+    if (call?.context.onElicitation === undefined) return { action: 'decline' };
+    const response = await call.context.onElicitation({
+      plugin: this.name,
+      tool: call.tool.toolName,
+      message: this.options.redactor.redact(params.message),
+      requestedSchema: params.requestedSchema,
+    });
+    if (response.action !== 'accept' || response.content === undefined) return { action: response.action };
+    const content: Record<string, string | number | boolean | string[]> = {};
+    for (const [key, value] of Object.entries(response.content)) {
+      content[key] = Array.isArray(value) ? [...(value as readonly string[])] : (value as string | number | boolean);
+    }
+    return { action: 'accept', content };
+  }
+
+  /**
+   * The SDK does not tell a client which request an elicitation relates to, so: the call whose
+   * `aurora/toolCallId` the plugin echoed in `_meta`, else the plugin's only in-flight call.
+   */
+  private callForElicitation(meta: Record<string, unknown> | undefined): InFlightCall | undefined {
+    const toolCallId = meta?.[META_KEYS.toolCallId];
+    if (typeof toolCallId === 'string') {
+      for (const call of this.inFlight.values()) if (call.context.toolCallId === toolCallId) return call;
+    }
+    if (this.inFlight.size === 1) return this.inFlight.values().next().value;
+    if (this.inFlight.size > 1) {
+      this.options.logger.warn('mcp-host: elicitation with several calls in flight declined', { plugin: this.name });
+    }
+    return undefined;
+  }
+}
