@@ -37,13 +37,13 @@ export function toGraphError(error: unknown, operation: string, address: string)
   const details = { backend: 'neo4j', operation, neo4jCode };
   if (neo4jCode.startsWith('Neo.ClientError.Security.')) {
     return new ForbiddenError({
-      message: `The graph server at ${address} refused the credentials or the permission for ${operation} (${neo4jCode}).`,
+      message: `The graph server (${address}) refused the credentials or the permission for ${operation} (${neo4jCode}).`,
       details,
     });
   }
   if (neo4jCode === 'ServiceUnavailable' || neo4jCode === 'SessionExpired') {
     return new ConnectionLostError({
-      message: `Cannot reach the graph server at ${address} for ${operation}.`,
+      message: `Cannot reach the graph server (${address}) for ${operation}.`,
       details,
     });
   }
@@ -62,7 +62,7 @@ export function toGraphError(error: unknown, operation: string, address: string)
   }
   if (neo4jCode === 'Neo.ClientError.Database.DatabaseNotFound') {
     return new ConfigurationError({
-      message: `The configured graph database does not exist on ${address}.`,
+      message: `The configured graph database does not exist on the graph server (${address}).`,
       details: { ...details, setting: 'database' },
     });
   }

@@ -46,7 +46,7 @@ export interface Neo4jGraphStoreDriverSettings extends CommonSettings {
 
 /** Connection options: the store creates, owns and closes its driver. */
 export interface Neo4jGraphStoreConnectionSettings extends CommonSettings {
-  /** `bolt://host:7687`, `neo4j+s://…`; credentials go in `username`/`password`, never in the URL. */
+  /** `bolt://host:7687`, `neo4j+s://…` (host and port appear in error messages); credentials go in `username`/`password`, never in the URL. */
   readonly url: string;
   readonly username?: string;
   /** The resolved secret; it never appears in an error, a log line or details. */
@@ -147,7 +147,7 @@ export function createNeo4jGraphStore(settings: Neo4jGraphStoreSettings): GraphS
   const logger = (settings.logger ?? noopLogger).child({ component: 'neo4j-graph-store', flavor });
   const owned = !('driver' in settings);
   const { driver, address } =
-    'driver' in settings ? { driver: settings.driver, address: 'graph server' } : connect(settings);
+    'driver' in settings ? { driver: settings.driver, address: 'caller-supplied driver' } : connect(settings);
   const bookmarkManager = createBookmarkManager();
   const database = settings.database;
   const timeout = settings.transactionTimeoutMs;
