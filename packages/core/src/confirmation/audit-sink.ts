@@ -155,21 +155,20 @@ export function createMemoryAuditSink(): ReadableAuditSink & { readonly entries:
   const entries: StoredAuditEntry[] = [];
   return {
     entries,
-    write(entry) {
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so bad input rejects, never throws
+    async write(entry) {
       assertEntry(entry);
       entries.push({ ...entry, id: String(entries.length + 1) });
-      return Promise.resolve();
     },
-    list(org, listOptions) {
+    // eslint-disable-next-line @typescript-eslint/require-await -- as above
+    async list(org, listOptions) {
       const limit = listLimit(listOptions);
       const before = beforeCursor(listOptions);
       const cut = before === undefined ? Number.POSITIVE_INFINITY : Number(before);
-      return Promise.resolve(
-        entries
-          .filter((entry) => entry.org === org && Number(entry.id) < cut)
-          .reverse()
-          .slice(0, limit),
-      );
+      return entries
+        .filter((entry) => entry.org === org && Number(entry.id) < cut)
+        .reverse()
+        .slice(0, limit);
     },
   };
 }

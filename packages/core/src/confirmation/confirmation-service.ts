@@ -15,7 +15,14 @@ import type {
   Principal,
 } from './confirmation.js';
 import { ConfirmationConflictError, ConfirmationExpiredError } from './confirmation-errors.js';
-import { assertClaimCall, assertDecideInput, assertId, assertPendingCall, assertText } from './confirmation-input.js';
+import {
+  assertArguments,
+  assertClaimCall,
+  assertDecideInput,
+  assertId,
+  assertPendingCall,
+  assertText,
+} from './confirmation-input.js';
 import {
   CONFIRMATION_MIGRATIONS,
   CONFIRMATION_NAMESPACE,
@@ -23,7 +30,7 @@ import {
   type ConfirmationRow,
 } from './confirmation-rows.js';
 import { evaluatePolicy } from './policy.js';
-import type { Risk } from './risk.js';
+import { RISKS, type Risk } from './risk.js';
 
 export interface ConfirmationServiceOptions {
   /** PostgreSQL or PGlite; the table comes from the migration namespace `core-confirmation`. */
@@ -283,6 +290,13 @@ export function createConfirmationService(options: ConfirmationServiceOptions): 
     async evaluate(org: string, tool: string, risk: Risk, args: Readonly<Record<string, unknown>>) {
       assertId(org, 'org');
       assertId(tool, 'tool');
+      assertArguments(args);
+      if (!RISKS.includes(risk)) {
+        throw new InvalidInputError({
+          message: '`risk` must be read, write or destructive.',
+          details: { field: 'risk' },
+        });
+      }
       return evaluatePolicy(await policy(org), tool, risk, args);
     },
 

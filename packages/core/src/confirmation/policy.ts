@@ -2,9 +2,10 @@ import { InvalidInputError } from '../errors/errors.js';
 import { canonicalJson } from './canonical-json.js';
 import type { PolicyRule, PolicyVerdict } from './confirmation.js';
 import { RISKS, type Risk } from './risk.js';
+import { unsafePatternReason } from './safe-pattern.js';
 
 /** Longest argument text a `when` regex is run on; a longer value fails closed (see below). */
-export const POLICY_MAX_INPUT_LENGTH = 10_000;
+export const POLICY_MAX_INPUT_LENGTH = 4_096;
 /** Longest regex source and tool glob accepted in a rule. */
 export const POLICY_MAX_PATTERN_LENGTH = 1_000;
 /** Most rules accepted per org. */
@@ -12,28 +13,44 @@ export const POLICY_MAX_RULES = 1_000;
 
 const ACTIONS = ['allow', 'deny', 'confirm'] as const;
 
-/** A group that is itself quantified and holds a quantifier: `(a+)+`, `(a*)*`, `(a|b+){2,}`. */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
-
 interface CompiledRule {
   readonly index: number;
   readonly rule: PolicyRule;
-  readonly tool: RegExp;
+  readonly tool: string;
   readonly when: readonly (readonly [string, RegExp])[];
 }
 
 const invalidRule = (index: number, message: string, extra: Record<string, string> = {}): InvalidInputError =>
   new InvalidInputError({ message: `Policy rule ${index}: ${message}`, details: { rule: index, ...extra } });
 
-/** `*` matches any run of characters, `?` exactly one; everything else is literal. Anchored. */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+/**
+ * Whether `name` matches `glob`: `*` matches any run of characters, `?` exactly one, everything
+ * else is literal, case-sensitive, whole name. Backtracks only to the last `*`: at most
+ * O(glob × name) steps, so no glob can be made slow.
+ */
+export function matchGlob(glob: string, name: string): boolean {
+  let g = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (g < glob.length && (glob[g] === '?' || (glob[g] !== '*' && glob[g] === name[n]))) {
+      g += 1;
+      n += 1;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g;
+      resume = n;
+      g += 1;
+    } else if (star !== -1) {
+      g = star + 1;
+      resume += 1;
+      n = resume;
+    } else {
+      return false;
+    }
   }
-  return new RegExp(`^${source}$`, 's');
+  while (glob[g] === '*') g += 1;
+  return g === glob.length;
 }
 
 function compileRule(rule: PolicyRule, index: number): CompiledRule {
@@ -59,8 +76,9 @@ function compileRule(rule: PolicyRule, index: number): CompiledRule {
           { argument },
         );
       }
-      if (NESTED_QUANTIFIER.test(source)) {
-        throw invalidRule(index, `\`when.${argument}\` nests quantifiers (catastrophic backtracking risk).`, {
+      const unsafe = unsafePatternReason(source);
+      if (unsafe !== undefined) {
+        throw invalidRule(index, `\`when.${argument}\` is refused: ${unsafe} (catastrophic backtracking risk).`, {
           argument,
         });
       }
@@ -75,7 +93,7 @@ function compileRule(rule: PolicyRule, index: number): CompiledRule {
       }
     }
   }
-  return { index, rule, tool: globToRegExp(tool), when: compiled };
+  return { index, rule, tool, when: compiled };
 }
 
 /** Validates and compiles rules; a bad rule is an `InvalidInputError` naming its index. */
@@ -109,7 +127,7 @@ function matches(
   declared: Risk,
   args: Readonly<Record<string, unknown>>,
 ): boolean {
-  if (!compiled.tool.test(tool)) return false;
+  if (!matchGlob(compiled.tool, tool)) return false;
   let untestable = false;
   for (const [argument, pattern] of compiled.when) {
     if (!Object.hasOwn(args, argument) || args[argument] === undefined) return false;
