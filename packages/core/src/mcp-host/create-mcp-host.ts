@@ -192,7 +192,9 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
       return connection.callTool(tool, toolArgs, context, timeoutMs);
     },
 
-    ping: (name) => plugin(name).ping(),
+    async ping(name) {
+      return plugin(name).ping();
+    },
 
     async close() {
       closed = true;

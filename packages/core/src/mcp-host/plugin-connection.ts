@@ -11,8 +11,9 @@ import {
 import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
 import { ConnectionLostError } from '../errors/errors.js';
 import type { Logger, Redacting } from '../logging/logger.js';
-import { buildCallMeta, META_KEYS } from './call-meta.js';
-import { toCallError, toOutcome } from './call-outcome.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { META_KEYS } from './call-meta.js';
+import { toCallError } from './call-outcome.js';
 import type {
   HostTool,
   PluginConfig,
@@ -24,6 +25,7 @@ import type {
 import { openTransport, type OpenedTransport } from './plugin-transport.js';
 import { listAllTools, toHostTools } from './plugin-tools.js';
 import { StderrTail } from './stderr-tail.js';
+import { runToolCall, type ProgressParams } from './tool-call.js';
 
 export interface ReconnectPolicy {
   readonly maxAttempts: number;
@@ -90,6 +92,7 @@ export class PluginConnection {
   private readonly stderr: StderrTail;
   private readonly inFlight = new Map<number, InFlightCall>();
   private callCounter = 0;
+  private readonly progress = new Map<string | number, (params: ProgressParams) => void>();
   private closing = false;
   private wake: (() => void) | undefined;
 
@@ -152,40 +155,25 @@ export class PluginConnection {
     const lost = new Promise<never>((_resolve, reject) => {
       fail = reject;
     });
+    lost.catch(() => undefined);
     this.inFlight.set(id, { tool, context, fail });
-    const started = performance.now();
-    const { redactor } = this.options;
-    const failure = { plugin: this.name, tool: tool.toolName, timeoutMs, redactor, signal: context.signal };
     try {
-      const onProgress = context.onProgress;
-      const request = client.callTool(
-        { name: tool.toolName, arguments: { ...args }, _meta: buildCallMeta(context, this.options.config.credentials) },
-        undefined,
-        {
-          timeout: timeoutMs,
-          ...(context.signal === undefined ? {} : { signal: context.signal }),
-          ...(onProgress === undefined
-            ? {}
-            : {
-                resetTimeoutOnProgress: true,
-                onprogress: ({ progress, total, message }) =>
-                  onProgress({
-                    progress,
-                    ...(total === undefined ? {} : { total }),
-                    ...(message === undefined ? {} : { message: redactor.redact(message) }),
-                  }),
-              }),
-        },
-      );
-      const result = await Promise.race([request, lost]);
-      return toOutcome(result, {
+      return await runToolCall({
+        client,
         plugin: this.name,
-        tool: tool.toolName,
-        redactor,
-        durationMs: performance.now() - started,
+        tool,
+        args,
+        context,
+        timeoutMs,
+        credentials: this.options.config.credentials,
+        redactor: this.options.redactor,
+        lost,
+        listenProgress: (token, listener) => {
+          this.progress.set(token, listener);
+          return () => this.progress.delete(token);
+        },
+        progressToken: `aurora-${this.name}-${id}`,
       });
-    } catch (error) {
-      throw toCallError(error, failure);
     } finally {
       this.inFlight.delete(id);
     }
@@ -256,6 +244,7 @@ export class PluginConnection {
     };
     try {
       await client.connect(opened.transport, { timeout: requestTimeoutMs });
+      this.takeProgress(opened.transport);
       session.pid = opened.pid();
       const listed = await listAllTools(client, requestTimeoutMs);
       this.setTools(toHostTools(config, listed));
@@ -267,6 +256,22 @@ export class PluginConnection {
     this.server = info === undefined ? undefined : { name: info.name, version: info.version };
     session.pid = opened.pid();
     this.session = session;
+  }
+
+  /** Delivers progress for the host's own tokens synchronously, ahead of the SDK (see `runToolCall`). */
+  private takeProgress(transport: Transport): void {
+    const inner = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
+        const params = message.params as ProgressParams | undefined;
+        const listener = params === undefined ? undefined : this.progress.get(params.progressToken);
+        if (listener !== undefined && params !== undefined) {
+          listener(params);
+          return;
+        }
+      }
+      inner?.(message, extra);
+    };
   }
 
   private setTools(tools: HostTool[]): void {

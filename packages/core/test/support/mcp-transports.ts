@@ -29,9 +29,9 @@ export interface TransportFixture {
 export async function openFixture(kind: PluginTransport['kind']): Promise<TransportFixture> {
   if (kind === 'in-process') {
     const state = createTestServerState();
-    return { kind, transport: { kind, server: () => createTestServer(state) }, state, close: async () => undefined };
+    return { kind, transport: { kind, server: () => createTestServer(state) }, state, close: () => Promise.resolve() };
   }
-  if (kind === 'stdio') return { kind, transport: stdioTestTransport(), close: async () => undefined };
+  if (kind === 'stdio') return { kind, transport: stdioTestTransport(), close: () => Promise.resolve() };
   const state = createTestServerState();
   const http: HttpMcpServer = await startHttpMcpServer(() => createTestServer(state));
   return {
