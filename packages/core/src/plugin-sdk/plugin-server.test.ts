@@ -156,7 +156,7 @@ describe('results and error mapping', () => {
     const client = await connect({ timeoutMs: 30 }, plugin);
     const result = await call(client, 'count_slowly', { steps: 1, delayMs: 30_000 });
     expect(auroraError(result).code).toBe('TIMEOUT');
-    expect(state.aborted).toEqual(['TimeoutError']);
+    expect(state.aborted).toEqual(['TIMEOUT']);
   });
 
   it('rejects a handler result that is neither text nor content when there is no output schema', async () => {

@@ -5,13 +5,14 @@
  * breaks its schema, and one that reads a credential slot.
  */
 import { z } from 'zod';
+import { AuroraError } from '../../src/errors/aurora-error.js';
 import { NotFoundError, UpstreamError } from '../../src/errors/errors.js';
 import { definePlugin, defineTool, type PluginDefinition } from '../../src/plugin-sdk/index.js';
 
 export interface ExampleState {
   readonly scaled: { service: string; replicas: number }[];
   readonly deleted: string[];
-  /** Reason of each `count_slowly` call whose signal aborted. */
+  /** The error code (or name) of each `count_slowly` call whose signal aborted. */
   readonly aborted: string[];
 }
 
@@ -85,7 +86,7 @@ export function createExamplePlugin(): { plugin: PluginDefinition; state: Exampl
           await context.progress(step, steps, `step ${step} of ${steps}`);
         }
       } catch (error) {
-        state.aborted.push(error instanceof Error ? error.name : String(error));
+        state.aborted.push(AuroraError.isInstance(error) ? error.code : String(error));
         throw error;
       }
       return { counted: steps };
