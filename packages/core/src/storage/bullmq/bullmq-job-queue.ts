@@ -115,6 +115,10 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
     return instance;
   };
 
+  // Per-job retention, shared by every enqueue (BullMQ copies what it stores).
+  const removeOnComplete = { age: keep.ageSeconds, count: keep.count };
+  const removeOnFail = { age: keep.ageSeconds, count: keep.count };
+
   const run = async <T>(work: () => Promise<T>): Promise<T> => {
     await connected();
     try {
@@ -135,22 +139,23 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       } catch (error) {
         throw new UnrecoverableError((error as Error).message);
       }
-      const controller = new AbortController();
-      signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+      // BullMQ makes one AbortController per job for a processor that takes a signal (this
+      // one does); cancellation and shutdown abort it. No second controller is needed.
+      const jobSignal = signal ?? new AbortController().signal;
       try {
         return await entry.handler!({
           id: job.id ?? '',
           queue,
           payload,
           attempt,
-          signal: controller.signal,
+          signal: jobSignal,
           progress: async (value) => {
             await job.updateProgress(value);
             hub.emit({ type: 'progress', queue, jobId: job.id ?? '', progress: value });
           },
         });
       } catch (error) {
-        if (!controller.signal.aborted) throw error;
+        if (!jobSignal.aborted) throw error;
         if (shuttingDown.has(queue) && token !== undefined) {
           // Shutdown: hand the job back without spending an attempt.
           await job.moveToDelayed(Date.now(), token);
@@ -158,7 +163,7 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
         }
         throw new UnrecoverableError(CANCELLED);
       } finally {
-        if (controller.signal.aborted && !shuttingDown.has(queue)) {
+        if (jobSignal.aborted && !shuttingDown.has(queue)) {
           hub.emit({ type: 'cancelled', queue, jobId: job.id ?? '' });
         }
       }
@@ -218,25 +223,28 @@ export function createBullmqJobQueue(options: BullmqJobQueueOptions): JobQueue {
       assertEnqueueOptions(enqueueOptions);
       const data = validatePayload(queue, definition.schema, payload);
       const backoff = definition.backoff ?? DEFAULT_BACKOFF;
-      return run(async () => {
+      const { jobId, delayMs } = enqueueOptions;
+      if (producer.status !== 'ready') await connected();
+      try {
         const instance = queueOf(queue);
-        if (enqueueOptions.jobId !== undefined) {
-          const existing = await instance.getJob(enqueueOptions.jobId);
-          if (existing !== undefined) return { id: enqueueOptions.jobId, created: false };
+        if (jobId !== undefined) {
+          if ((await instance.getJob(jobId)) !== undefined) return { id: jobId, created: false };
+          await producer.del(tombstone(queue, jobId));
         }
-        if (enqueueOptions.jobId !== undefined) await producer.del(tombstone(queue, enqueueOptions.jobId));
         const job = await instance.add(queue, data, {
-          ...(enqueueOptions.jobId === undefined ? {} : { jobId: enqueueOptions.jobId }),
-          delay: enqueueOptions.delayMs ?? 0,
+          ...(jobId === undefined ? {} : { jobId }),
+          ...(delayMs === undefined || delayMs === 0 ? {} : { delay: delayMs }),
           // BullMQ: lower runs first; Aurora: higher runs first.
           priority: 1001 - (enqueueOptions.priority ?? 0),
           attempts: enqueueOptions.attempts ?? definition.attempts ?? 3,
           backoff: { type: backoff.type, delay: backoff.delayMs },
-          removeOnComplete: { age: keep.ageSeconds, count: keep.count },
-          removeOnFail: { age: keep.ageSeconds, count: keep.count },
+          removeOnComplete,
+          removeOnFail,
         });
         return { id: job.id ?? '', created: true };
-      });
+      } catch (error) {
+        throw toConnectionError(error);
+      }
     },
     async schedule(queue, schedule: Schedule) {
       const { definition } = definitionOf(queue);
