@@ -3,7 +3,7 @@ import { AuroraError } from '../errors/aurora-error.js';
 import { ConfigurationError, ForbiddenError, InvalidInputError, NotFoundError } from '../errors/errors.js';
 import { noopLogger, type Logger } from '../logging/logger.js';
 import type { Database } from '../storage/database/database.js';
-import { approvalToken, computeBinding, hashToken, normalizeKey, safeEqual, tokenId, verifyToken } from './binding.js';
+import { approvalToken, computeBinding, hashToken, normalizeKey, safeEqual } from './binding.js';
 import { canonicalJson } from './canonical-json.js';
 import type {
   AuditEntry,
@@ -14,15 +14,9 @@ import type {
   PolicyRule,
   Principal,
 } from './confirmation.js';
+import { claimConfirmation, type ClaimContext } from './confirmation-claim.js';
 import { ConfirmationConflictError, ConfirmationExpiredError } from './confirmation-errors.js';
-import {
-  assertArguments,
-  assertClaimCall,
-  assertDecideInput,
-  assertId,
-  assertPendingCall,
-  assertText,
-} from './confirmation-input.js';
+import { assertArguments, assertDecideInput, assertId, assertPendingCall, assertText } from './confirmation-input.js';
 import {
   CONFIRMATION_MIGRATIONS,
   CONFIRMATION_NAMESPACE,
@@ -58,8 +52,6 @@ const MAX_TTL_MS = 30 * 86_400_000;
 /** The default `authorize`: the principal belongs to the confirmation's org and is an operator or admin. */
 export const defaultAuthorize: AuthorizeDecision = (principal: Principal, confirmation: PendingConfirmation) =>
   principal.org === confirmation.org && (principal.roles.includes('operator') || principal.roles.includes('admin'));
-
-type ClaimResult = Awaited<ReturnType<ConfirmationService['claim']>>;
 
 function checkOptions(options: ConfirmationServiceOptions): void {
   if (typeof options !== 'object' || options === null) {
@@ -169,122 +161,8 @@ export function createConfirmationService(options: ConfirmationServiceOptions): 
     return rows;
   };
 
-  const refuse = async (
-    call: { readonly org: string; readonly runId: string; readonly tool: string },
-    binding: string,
-    reason: string,
-    row?: ConfirmationRow,
-  ): Promise<ClaimResult> => {
-    await record({
-      org: call.org,
-      action: 'tool.refused',
-      runId: call.runId,
-      tool: call.tool,
-      ...(row === undefined ? {} : { confirmationId: row.id }),
-      details: { binding, reason },
-    });
-    logger.warn('confirmation: claim refused', { org: call.org, runId: call.runId, confirmationId: row?.id, reason });
-    return { outcome: 'mismatch', reason, ...(row === undefined ? {} : { confirmation: toConfirmation(row) }) };
-  };
-
-  const claimApproved = async (row: ConfirmationRow, at: Date): Promise<ConfirmationRow | undefined> =>
-    (
-      await database.query<ConfirmationRow>(
-        `update aurora_confirmations set state = 'executing', claimed_at = $3
-          where id = $1 and org = $2 and state = 'approved' returning *`,
-        [row.id, row.org, at.toISOString()],
-      )
-    ).rows[0];
-
-  const claim: ConfirmationService['claim'] = async (call, claimOptions) => {
-    assertClaimCall(call);
-    const token = claimOptions?.token;
-    if (token !== undefined && typeof token !== 'string') {
-      throw new InvalidInputError({ message: 'The approval token must be a string.', details: { field: 'token' } });
-    }
-    const binding = computeBinding(key, call);
-    await ready();
-    let row: ConfirmationRow | undefined;
-    if (token === undefined) {
-      row = (
-        await database.query<ConfirmationRow>(
-          'select * from aurora_confirmations where org = $1 and run_id = $2 and tool_call_id = $3',
-          [call.org, call.runId, call.toolCallId],
-        )
-      ).rows[0];
-    } else {
-      const id = tokenId(token);
-      if (id === undefined) return refuse(call, binding, 'The approval token is malformed.');
-      row = await find(call.org, id);
-    }
-    if (row === undefined) return refuse(call, binding, 'No confirmation was requested for this call.');
-    if (!safeEqual(row.binding, binding)) {
-      return refuse(
-        call,
-        binding,
-        'The call differs from the one that was confirmed (tool, arguments, run or tool call id).',
-        row,
-      );
-    }
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const at = now();
-      if (
-        token !== undefined &&
-        row.token_hash !== null &&
-        !verifyToken(key, token, { id: row.id, binding: row.binding, tokenHash: row.token_hash })
-      ) {
-        return refuse(call, binding, 'The approval token does not verify.', row);
-      }
-      const confirmation = toConfirmation(row);
-      switch (row.state) {
-        case 'pending': {
-          if (new Date(row.expires_at).getTime() > at.getTime()) return { outcome: 'pending', confirmation };
-          const [expired] = await expireWhere(at, { org: row.org, id: row.id });
-          if (expired === undefined) break; // decided meanwhile: read again
-          return {
-            outcome: 'expired',
-            confirmation: toConfirmation(expired),
-            reason: 'Nobody decided before the confirmation expired.',
-          };
-        }
-        case 'expired':
-          return { outcome: 'expired', confirmation, reason: 'Nobody decided before the confirmation expired.' };
-        case 'rejected':
-          return { outcome: 'rejected', confirmation, reason: row.decision_reason ?? 'An operator rejected the call.' };
-        case 'cancelled':
-          return { outcome: 'cancelled', confirmation, reason: row.decision_reason ?? 'The run was cancelled.' };
-        case 'executed':
-          return { outcome: 'already-executed', confirmation, result: row.result ?? '' };
-        case 'executing':
-          return {
-            outcome: 'interrupted',
-            confirmation,
-            reason: 'The call was already claimed and did not finish; it will not run again.',
-          };
-        case 'approved': {
-          if (token === undefined && requireToken) {
-            return refuse(call, binding, 'An approval token is required to run this call.', row);
-          }
-          const claimed = await claimApproved(row, at);
-          if (claimed !== undefined) {
-            logger.info('confirmation: claimed', { org: row.org, confirmationId: row.id });
-            return { outcome: 'run', confirmation: toConfirmation(claimed) };
-          }
-          break; // another claimer won, or the run was cancelled: read again
-        }
-        default:
-          throw new AuroraError('DATA_CORRUPTED', {
-            message: 'A confirmation has an unknown state.',
-            details: { id: row.id },
-          });
-      }
-      row = await load(call.org, row.id);
-    }
-    throw new ConfirmationConflictError({
-      message: 'The confirmation kept changing while it was claimed.',
-      details: { id: row.id },
-    });
-  };
+  const context: ClaimContext = { database, key, requireToken, logger, now, ready, record, find, load, expireWhere };
+  const claim: ConfirmationService['claim'] = (call, claimOptions) => claimConfirmation(context, call, claimOptions);
 
   return {
     async evaluate(org: string, tool: string, risk: Risk, args: Readonly<Record<string, unknown>>) {
