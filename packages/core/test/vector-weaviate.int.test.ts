@@ -51,7 +51,7 @@ function store(settings: Partial<WeaviateVectorStoreSettings> = {}): VectorStore
     apiKey: API_KEY,
     collectionPrefix: `P${prefixCounter}`,
     ...settings,
-  } as WeaviateVectorStoreSettings);
+  });
   open.push(created);
   return created;
 }
