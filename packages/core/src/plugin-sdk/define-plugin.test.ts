@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
 import { definePlugin, qualifiedToolName } from './define-plugin.js';
-import { defineTool } from './define-tool.js';
+import { defineTool, type ToolSpec } from './define-tool.js';
 
-const tool = (name: string, extra: Partial<Parameters<typeof defineTool>[0]> = {}) =>
-  defineTool({
+type Extra = Partial<Omit<ToolSpec<z.ZodObject, undefined>, 'output'>> & { output?: z.ZodObject };
+
+const tool = (name: string, extra: Extra = {}) =>
+  defineTool<z.ZodObject, undefined>({
     name,
     description: 'A tool.',
     input: z.object({}),
     risk: 'read',
     handler: () => 'ok',
-    ...extra,
+    ...(extra as object),
   });
 
 function configurationError(fn: () => unknown): ConfigurationError {

@@ -83,7 +83,7 @@ function invalid(tool: string, message: string, setting: string): ConfigurationE
  */
 export function defineTool<Input extends ToolInputSchema, Output extends ToolOutputSchema | undefined = undefined>(
   spec: ToolSpec<Input, Output>,
-): ToolDefinition<Input, Output> {
+): ToolDefinition<NoInfer<Input>, NoInfer<Output>> {
   const name = typeof spec.name === 'string' ? spec.name : String(spec.name);
   if (!TOOL_NAME_PATTERN.test(name)) {
     throw invalid(name, 'the name must match [a-z][a-z0-9_]{0,47} (the host adds "<plugin>__").', 'name');
