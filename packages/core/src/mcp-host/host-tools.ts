@@ -63,13 +63,20 @@ function fieldScore(queryTokens: readonly string[], fieldTokens: readonly string
   let score = 0;
   for (const term of queryTokens) {
     if (fieldTokens.includes(term)) score += weight * 2;
-    else if (term.length >= 3 && fieldTokens.some((token) => token.includes(term) || term.includes(token)))
+    else if (
+      fieldTokens.some(
+        (token) => (term.length >= 3 && token.includes(term)) || (token.length >= 4 && term.startsWith(token)),
+      )
+    )
       score += weight;
   }
   return score;
 }
 
-/** Keyword score of a tool for a query: name matches weigh 3, title 2, description 1 (exact words count double). */
+/**
+ * Keyword score of a tool for a query: name matches weigh 3, title 2, description 1. An exact
+ * word counts double; a partial one (`bucket` in `buckets`, or the reverse) counts once.
+ */
 export function scoreTool(tool: HostTool, query: string): number {
   const queryTokens = [...new Set(tokens(query))];
   return (
