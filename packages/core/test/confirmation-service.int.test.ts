@@ -9,6 +9,7 @@ import {
   type ConfirmationServiceOptions,
 } from '../src/confirmation/confirmation-service.js';
 import { ForbiddenError, NotFoundError } from '../src/errors/errors.js';
+import { createLogger, type LogRecord } from '../src/logging/logger.js';
 import type { Database } from '../src/storage/database/database.js';
 import { createPgliteDatabase } from '../src/storage/pglite/index.js';
 import { createPostgresDatabase } from '../src/storage/postgres/index.js';
@@ -349,6 +350,27 @@ for (const [name, backend] of Object.entries(backends)) {
         expect((await service.get('acme', elsewhere.id)).state).toBe('pending');
         expect(await service.listPending('acme', runId)).toEqual([]);
         expect(await actions(waiting.id)).toEqual(['confirmation.requested', 'confirmation.cancelled']);
+      });
+
+      it('a failing audit sink is logged (without values) and does not undo or fail the decision', async () => {
+        const lines: LogRecord[] = [];
+        const broken = make({
+          audit: { write: () => Promise.reject(new Error('disk full')) },
+          logger: createLogger((line) => lines.push(line)),
+        });
+        const pending = await broken.request(call());
+        const decision = await broken.decide({
+          org: 'acme',
+          confirmationId: pending.id,
+          decision: 'approve',
+          principal: operator,
+        });
+        tokens.push(decision.token!);
+        expect(decision.confirmation.state).toBe('approved');
+        const failures = lines.filter((line) => line.message === 'confirmation: audit write failed');
+        expect(failures.map((line) => line.fields.action)).toEqual(['confirmation.requested', 'confirmation.approved']);
+        expect(JSON.stringify(lines)).not.toContain(decision.token!);
+        expect(JSON.stringify(lines)).not.toContain('i-0abc');
       });
 
       it('audit rows carry hashes, summaries and actors, never raw arguments; no row holds a token', async () => {
