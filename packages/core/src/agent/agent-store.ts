@@ -1,0 +1,128 @@
+import { NotFoundError } from '../errors/errors.js';
+import type { RunStatus } from '../events/run-event.js';
+import type { Database, Migration, Row } from '../storage/database/database.js';
+
+export const AGENT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'sessions and runs',
+    up: `
+      create table aurora_agent_sessions (
+        id text primary key,
+        org text not null,
+        created_at timestamptz not null default now()
+      );
+      create table aurora_agent_runs (
+        id text primary key,
+        org text not null,
+        session_id text not null references aurora_agent_sessions (id) on delete cascade,
+        user_id text,
+        model text not null,
+        status text not null,
+        last_seq integer not null default 0,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index aurora_agent_runs_session on aurora_agent_runs (session_id, created_at);`,
+  },
+];
+
+export type StoredRunStatus = RunStatus | 'running';
+
+export interface StoredRun {
+  readonly id: string;
+  readonly org: string;
+  readonly sessionId: string;
+  readonly user?: string;
+  readonly model: string;
+  readonly status: StoredRunStatus;
+  readonly lastSeq: number;
+}
+
+interface RunRow extends Row {
+  readonly id: string;
+  readonly org: string;
+  readonly session_id: string;
+  readonly user_id: string | null;
+  readonly model: string;
+  readonly status: StoredRunStatus;
+  readonly last_seq: number;
+}
+
+const toRun = (row: RunRow): StoredRun => ({
+  id: row.id,
+  org: row.org,
+  sessionId: row.session_id,
+  ...(row.user_id ? { user: row.user_id } : {}),
+  model: row.model,
+  status: row.status,
+  lastSeq: row.last_seq,
+});
+
+/** Sessions and runs, scoped by org: another org's id is a `NotFoundError`, as if it did not exist. */
+export interface AgentStore {
+  migrate(): Promise<void>;
+  /** Creates the session if new; a session of another org is `NotFoundError`. */
+  ensureSession(org: string, sessionId: string, create: boolean): Promise<void>;
+  createRun(run: Omit<StoredRun, 'lastSeq'>): Promise<void>;
+  getRun(org: string, runId: string): Promise<StoredRun>;
+  /** Runs of a session that are paused or running, newest first. */
+  openRuns(org: string, sessionId: string): Promise<StoredRun[]>;
+  setStatus(runId: string, status: StoredRunStatus, lastSeq?: number): Promise<void>;
+}
+
+export function createAgentStore(database: Database): AgentStore {
+  let migrated: Promise<void> | undefined;
+  const notFound = (what: string, id: string): NotFoundError =>
+    new NotFoundError({ message: `No ${what} "${id}" in this org.`, details: { [what]: id } });
+  return {
+    migrate() {
+      migrated ??= database
+        .migrate(AGENT_MIGRATIONS, { namespace: 'core-agent' })
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          migrated = undefined;
+          throw error;
+        });
+      return migrated;
+    },
+    async ensureSession(org, sessionId, create) {
+      if (create) {
+        await database.query(
+          'insert into aurora_agent_sessions (id, org) values ($1, $2) on conflict (id) do nothing',
+          [sessionId, org],
+        );
+      }
+      const { rows } = await database.query<{ org: string }>('select org from aurora_agent_sessions where id = $1', [
+        sessionId,
+      ]);
+      if (rows[0]?.org !== org) throw notFound('session', sessionId);
+    },
+    async createRun(run) {
+      await database.query(
+        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status) values ($1, $2, $3, $4, $5, $6)`,
+        [run.id, run.org, run.sessionId, run.user ?? null, run.model, run.status],
+      );
+    },
+    async getRun(org, runId) {
+      const { rows } = await database.query<RunRow>('select * from aurora_agent_runs where id = $1', [runId]);
+      const row = rows[0];
+      if (!row || row.org !== org) throw notFound('run', runId);
+      return toRun(row);
+    },
+    async openRuns(org, sessionId) {
+      const { rows } = await database.query<RunRow>(
+        `select * from aurora_agent_runs where org = $1 and session_id = $2 and status in ('running', 'paused')
+         order by created_at desc`,
+        [org, sessionId],
+      );
+      return rows.map(toRun);
+    },
+    async setStatus(runId, status, lastSeq) {
+      await database.query(
+        `update aurora_agent_runs set status = $2, last_seq = coalesce($3, last_seq), updated_at = now() where id = $1`,
+        [runId, status, lastSeq ?? null],
+      );
+    },
+  };
+}

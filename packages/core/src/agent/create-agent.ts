@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { Command } from '@langchain/langgraph';
+import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
+import { ConfigurationError, InvalidInputError } from '../errors/errors.js';
+import type { RunStatus, Usage } from '../events/run-event.js';
+import { RunEventStream } from '../events/run-event-stream.js';
+import { createRedactingLogger, noopLogger } from '../logging/logger.js';
+import { buildAgentGraph } from './agent-graph.js';
+import { textOf, toHistory } from './agent-messages.js';
+import { freshCounters, type AgentStateType } from './agent-state.js';
+import { createAgentStore } from './agent-store.js';
+import type { Agent, AgentOptions, RunHandle, RunResult } from './agent-types.js';
+import { createDatabaseCheckpointer } from './database-checkpointer.js';
+import type { AgentDeps, RunContext } from './run-context.js';
+import { eventError } from './tool-execution.js';
+
+const TERMINAL: readonly string[] = ['completed', 'cancelled', 'failed', 'budget-exceeded', 'loop-detected'];
+
+function requireText(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidInputError({ message: `"${field}" must be a non-empty string.`, details: { field } });
+  }
+  return value;
+}
+
+function checkOptions(options: AgentOptions): void {
+  const required = ['model', 'modelName', 'host', 'confirmations', 'database', 'redactor'] as const;
+  for (const setting of required) {
+    if (!options[setting]) {
+      throw new ConfigurationError({ message: `createAgent needs "${setting}".`, details: { setting } });
+    }
+  }
+  for (const [setting, value] of Object.entries({ ...options.budgets, resultBudgetChars: options.resultBudgetChars })) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      throw new ConfigurationError({ message: `"${setting}" must be a positive number.`, details: { setting } });
+    }
+  }
+}
+
+/**
+ * The Aurora agent: a LangGraph graph (model → tools → model …) checkpointed in the
+ * Database, with confirmations for non-read tools, budgets, a loop guard, context trimming,
+ * large-result paging and one redacted event stream per run. See `docs/agent.md`.
+ */
+export function createAgent(options: AgentOptions): Agent {
+  checkOptions(options);
+  const { redactor, database, confirmations } = options;
+  const logger = createRedactingLogger(options.logger ?? noopLogger, redactor).child({ component: 'agent' });
+  const deps: AgentDeps = {
+    options,
+    host: options.host,
+    confirmations,
+    redactor,
+    logger,
+    ...(options.objects ? { objects: options.objects } : {}),
+    resultBudgetChars: options.resultBudgetChars ?? 16_000,
+    maxSteps: options.budgets?.maxSteps ?? 25,
+    maxRepeats: Math.max(1, options.loopGuard?.maxRepeats ?? 3),
+    elicitationPollMs: options.elicitationPollMs ?? 250,
+  };
+  const checkpointer = createDatabaseCheckpointer({ database });
+  const store = createAgentStore(database);
+  const contexts = new Map<string, RunContext>();
+  const controllers = new Map<string, AbortController>();
+  const inFlight = new Set<Promise<RunResult>>();
+  const graph = buildAgentGraph(
+    deps,
+    (config) => {
+      const runId = config.configurable?.run_id as string | undefined;
+      const context = runId ? contexts.get(runId) : undefined;
+      if (!context) throw new AuroraError('INTERNAL', { message: 'Graph node ran outside a known run.' });
+      return context;
+    },
+    checkpointer,
+  );
+  const ready = (): Promise<void> => Promise.all([store.migrate(), checkpointer.setup()]).then(() => undefined);
+
+  const resolveModel = (spec: string): BaseChatModel =>
+    typeof options.model === 'function' ? options.model(spec) : options.model;
+
+  async function execute(context: RunContext, controller: AbortController, input: unknown, resumed: boolean) {
+    const { stream, runId, sessionId, org } = context;
+    const config = {
+      configurable: { thread_id: sessionId, run_id: runId },
+      signal: controller.signal,
+      recursionLimit: deps.maxSteps * 4 + 50,
+    };
+    let status: RunStatus = 'failed';
+    let text: string | undefined;
+    let summary: string | undefined;
+    let error: SerializedAuroraError | undefined;
+    let state: AgentStateType | undefined;
+    stream.emit({
+      type: 'run.started',
+      org,
+      ...(context.user ? { user: context.user } : {}),
+      model: context.modelName,
+      ...(resumed ? { resumed } : {}),
+    });
+    try {
+      await store.setStatus(runId, 'running');
+      await graph.invoke(input as never, config);
+      const snapshot = await graph.getState({ configurable: { thread_id: sessionId } });
+      state = snapshot.values as AgentStateType;
+      if (snapshot.tasks.some((task) => task.interrupts.length > 0)) status = 'paused';
+      else if (state.run.ending) {
+        status = state.run.ending.status;
+        summary = state.run.summary ?? state.run.ending.reason;
+      } else {
+        status = 'completed';
+        const last = state.messages.at(-1);
+        text = last && AIMessage.isInstance(last) ? textOf(last) : undefined;
+      }
+    } catch (thrown) {
+      if (controller.signal.aborted) {
+        status = 'cancelled';
+        await confirmations.cancelRun(org, runId, 'The run was cancelled.').catch(() => 0);
+      } else {
+        status = 'failed';
+        error = redactor.redactDeep(AuroraError.from(thrown).toJSON());
+        logger.error('run failed', { runId, code: error.code, error: String(thrown) });
+        stream.emit({ type: 'error', error: eventError(error) });
+      }
+      state = (await graph.getState({ configurable: { thread_id: sessionId } }).catch(() => undefined))?.values as
+        AgentStateType | undefined;
+    }
+    const counters = state?.run.runId === runId ? state.run : freshCounters(runId);
+    const usage: Usage = {
+      inputTokens: counters.inputTokens,
+      outputTokens: counters.outputTokens,
+      ...(counters.costUsd === undefined ? {} : { costUsd: counters.costUsd }),
+    };
+    stream.emit({ type: 'run.finished', status, ...(summary ? { summary } : {}), usage, steps: counters.steps });
+    await store
+      .setStatus(runId, status, stream.lastSeq)
+      .catch((failure: unknown) => logger.warn('could not record run status', { runId, error: String(failure) }));
+    await stream.close();
+    const result: RunResult = {
+      runId,
+      sessionId,
+      status,
+      ...(text === undefined ? {} : { text }),
+      ...(summary === undefined ? {} : { summary }),
+      usage,
+      steps: counters.steps,
+      ...(error ? { error } : {}),
+    };
+    return result;
+  }
+
+  function start(
+    run: { org: string; user?: string; sessionId: string; runId: string; modelName: string; lastSeq: number },
+    input: unknown,
+    resumed: boolean,
+    signal: AbortSignal | undefined,
+  ): RunHandle {
+    const controller = new AbortController();
+    if (signal?.aborted) controller.abort();
+    signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    const stream = new RunEventStream({
+      runId: run.runId,
+      sessionId: run.sessionId,
+      redactor,
+      startSeq: run.lastSeq,
+      logger,
+      ...(options.validateEvents === undefined ? {} : { validate: options.validateEvents }),
+      ...(options.onEvent ? { sink: options.onEvent } : {}),
+    });
+    const events = stream.subscribe();
+    const context: RunContext = {
+      org: run.org,
+      ...(run.user ? { user: run.user } : {}),
+      sessionId: run.sessionId,
+      runId: run.runId,
+      modelName: run.modelName,
+      model: resolveModel(run.modelName),
+      stream,
+      signal: controller.signal,
+      startedAt: Date.now(),
+      logger: logger.child({ runId: run.runId }),
+    };
+    contexts.set(run.runId, context);
+    controllers.set(run.runId, controller);
+    const done = execute(context, controller, input, resumed).finally(() => {
+      contexts.delete(run.runId);
+      controllers.delete(run.runId);
+      inFlight.delete(done);
+    });
+    inFlight.add(done);
+    return { runId: run.runId, sessionId: run.sessionId, events, done };
+  }
+
+  return {
+    async run(input) {
+      const org = requireText(input?.org, 'org');
+      const message = requireText(input.message, 'message');
+      const modelName = input.model ?? options.modelName;
+      if (input.model !== undefined && typeof options.model !== 'function') {
+        throw new ConfigurationError({
+          message: 'Choosing a model per run needs a model resolver.',
+          details: { setting: 'model' },
+        });
+      }
+      await ready();
+      const sessionId = input.sessionId === undefined ? randomUUID() : requireText(input.sessionId, 'sessionId');
+      await store.ensureSession(org, sessionId, true);
+      for (const open of await store.openRuns(org, sessionId)) {
+        if (contexts.has(open.id)) {
+          throw new AuroraError('CONFLICT', {
+            message: 'A run is already in progress in this session.',
+            details: { runId: open.id },
+          });
+        }
+        // A paused run is superseded by the new message: its pending confirmations are cancelled.
+        await confirmations.cancelRun(org, open.id, 'Superseded by a new message in the session.');
+        await store.setStatus(open.id, 'cancelled');
+      }
+      const runId = randomUUID();
+      await store.createRun({
+        id: runId,
+        org,
+        sessionId,
+        ...(input.user ? { user: input.user } : {}),
+        model: modelName,
+        status: 'running',
+      });
+      const graphInput = {
+        messages: [new HumanMessage({ id: randomUUID(), content: redactor.redact(message) })],
+        run: freshCounters(runId),
+      };
+      return start(
+        { org, ...(input.user ? { user: input.user } : {}), sessionId, runId, modelName, lastSeq: 0 },
+        graphInput,
+        false,
+        input.signal,
+      );
+    },
+
+    async resume(input) {
+      const org = requireText(input?.org, 'org');
+      const runId = requireText(input.runId, 'runId');
+      await ready();
+      const run = await store.getRun(org, runId);
+      if (contexts.has(runId)) {
+        throw new AuroraError('CONFLICT', { message: 'The run is already executing.', details: { runId } });
+      }
+      if (TERMINAL.includes(run.status)) {
+        throw new AuroraError('CONFLICT', {
+          message: `The run has finished (${run.status}); there is nothing to resume.`,
+          details: { runId, status: run.status },
+        });
+      }
+      const snapshot = await graph.getState({ configurable: { thread_id: run.sessionId } });
+      const state = snapshot.values as AgentStateType;
+      if (state.run?.runId !== runId) {
+        throw new AuroraError('CONFLICT', { message: 'The session has moved on past this run.', details: { runId } });
+      }
+      const interrupted = snapshot.tasks.some((task) => task.interrupts.length > 0);
+      return start(
+        { ...run, runId, modelName: run.model },
+        interrupted ? new Command({ resume: 'decided' }) : null,
+        true,
+        input.signal,
+      );
+    },
+
+    async cancel(org, runId) {
+      await ready();
+      const run = await store.getRun(requireText(org, 'org'), requireText(runId, 'runId'));
+      const controller = controllers.get(runId);
+      if (controller) {
+        controller.abort();
+        return;
+      }
+      if (!TERMINAL.includes(run.status)) {
+        await confirmations.cancelRun(org, runId, 'The run was cancelled.');
+        await store.setStatus(runId, 'cancelled');
+      }
+    },
+
+    async history(org, sessionId) {
+      await ready();
+      await store.ensureSession(requireText(org, 'org'), requireText(sessionId, 'sessionId'), false);
+      const snapshot = await graph.getState({ configurable: { thread_id: sessionId } });
+      return toHistory((snapshot.values as Partial<AgentStateType>).messages ?? []);
+    },
+
+    async close() {
+      for (const controller of controllers.values()) controller.abort();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
