@@ -4,6 +4,7 @@
  * (and notices cancellation), one that throws typed and untyped errors, one whose output
  * breaks its schema, and one that reads a credential slot.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AuroraError } from '../../src/errors/aurora-error.js';
 import { NotFoundError, UpstreamError } from '../../src/errors/errors.js';
@@ -121,7 +122,8 @@ export function createExamplePlugin(): { plugin: PluginDefinition; state: Exampl
     input: z.object({ mode: z.enum(['safe', 'leak-result', 'leak-error']).default('safe') }),
     output: z.object({
       source: z.enum(['default-chain', 'reference']),
-      keyId: z.string().optional(),
+      /** The first 12 hex characters of SHA-256(secret_access_key): proves which secret arrived. */
+      fingerprint: z.string().optional(),
       echo: z.string().optional(),
     }),
     risk: 'read',
@@ -130,14 +132,11 @@ export function createExamplePlugin(): { plugin: PluginDefinition; state: Exampl
       const secret = await context.credential('cloud');
       if (secret === undefined) return { source: 'default-chain' as const };
       const key = secret.secret_access_key ?? '';
+      const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 12);
       context.logger.info('calling the cloud', { keyId: secret.access_key_id, key });
       if (mode === 'leak-error')
         throw new UpstreamError({ message: `The cloud refused key ${key}.`, details: { key } });
-      return {
-        source: 'reference' as const,
-        keyId: secret.access_key_id,
-        ...(mode === 'leak-result' ? { echo: key } : {}),
-      };
+      return { source: 'reference' as const, fingerprint, ...(mode === 'leak-result' ? { echo: key } : {}) };
     },
   });
 
