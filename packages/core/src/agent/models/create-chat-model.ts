@@ -1,6 +1,4 @@
-import type * as AnthropicModule from '@langchain/anthropic';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type * as OpenAiModule from '@langchain/openai';
 import { ConfigurationError, InvalidInputError } from '../../errors/errors.js';
 import type { SecretRedactor } from '../../secrets/redactor.js';
 import type { SecretResolver } from '../../secrets/resolver.js';
@@ -35,10 +33,16 @@ export interface CreateChatModelOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * A chat model class as `createChatModel` uses it. Typed loosely on purpose: the provider
+ * packages are optional peers, so not even their types are imported statically.
+ */
+export type ChatModelClass = new (fields: Record<string, unknown>) => BaseChatModel;
+
 /** What `createChatModel` loads; replaced in tests to prove the missing-peer error. */
 export interface ChatModelModules {
-  readonly openai: () => Promise<typeof OpenAiModule>;
-  readonly anthropic: () => Promise<typeof AnthropicModule>;
+  readonly openai: () => Promise<{ readonly ChatOpenAI: ChatModelClass }>;
+  readonly anthropic: () => Promise<{ readonly ChatAnthropic: ChatModelClass }>;
 }
 
 const defaultModules: ChatModelModules = {

@@ -1,6 +1,6 @@
 /** Chat models for the agent: `provider:model` specs, record/replay, usage and cost. Re-exported by `agent/index.ts`. */
 export { createChatModel } from './create-chat-model.js';
-export type { ChatModelModules, CreateChatModelOptions } from './create-chat-model.js';
+export type { ChatModelClass, ChatModelModules, CreateChatModelOptions } from './create-chat-model.js';
 export { MODEL_PROVIDERS, PROVIDER_INFO, parseModelSpec } from './model-spec.js';
 export type { ModelProvider, ModelSpec, ProviderInfo } from './model-spec.js';
 export { ModelCallError, mapModelError } from './model-call-error.js';
