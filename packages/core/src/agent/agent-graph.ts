@@ -286,6 +286,7 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     const context = lookup(config);
     const reason = state.run.ending?.reason ?? 'the run stopped';
     let summary: string;
+    let usage: ReturnType<typeof addUsage> | undefined;
     try {
       throwIfAborted(context);
       const response = await context.model.invoke(
@@ -299,14 +300,14 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
         ],
         { signal: context.signal },
       );
-      recordUsage(deps, context, response);
+      usage = addUsage(state, recordUsage(deps, context, response));
       summary = deps.redactor.redact(textOf(response));
       if (!summary.trim()) throw new AuroraError('UPSTREAM_ERROR', { message: 'Empty summary.' });
     } catch (error) {
       if (context.signal.aborted) throw error;
       summary = fallbackSummary(state, reason);
     }
-    return { run: { summary } };
+    return { run: { summary, ...usage } };
   };
 
   const afterModel = (state: AgentStateType) =>

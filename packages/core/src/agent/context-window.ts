@@ -47,7 +47,11 @@ export async function fitContext(
     total -= sizes[cut] ?? 0;
     cut += 1;
   }
-  // Never start on a tool result: its call would be gone.
+  // Cut whole turns: move on to the next user message if there is one in reach…
+  let turn = cut;
+  while (turn < limit && !HumanMessage.isInstance(visible[turn]!)) turn += 1;
+  if (visible[turn] && HumanMessage.isInstance(visible[turn])) cut = turn;
+  // …and never start on a tool result: its call would be gone.
   while (cut > 0 && cut < visible.length && ToolMessage.isInstance(visible[cut]!)) cut -= 1;
   if (cut === 0) return { messages: visible, summary: current, updated: false };
   const dropped = visible.slice(0, cut);
