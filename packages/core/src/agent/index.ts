@@ -1,2 +1,28 @@
-/** `@aurora-ops/core/agent`. */
-export {};
+/** `@aurora-ops/core/agent`: the agent runtime (graph, checkpointer, scripted model). */
+export { createAgent } from './create-agent.js';
+export type {
+  Agent,
+  AgentBudgets,
+  AgentContextOptions,
+  AgentOptions,
+  AgentUsageEntry,
+  HistoryMessage,
+  ResumeInput,
+  RunHandle,
+  RunInput,
+  RunResult,
+} from './agent-types.js';
+export { CHECKPOINT_MIGRATIONS, DatabaseCheckpointer, createDatabaseCheckpointer } from './database-checkpointer.js';
+export type { DatabaseCheckpointerOptions } from './database-checkpointer.js';
+export { AGENT_MIGRATIONS } from './agent-store.js';
+export { READ_RESULT_TOOL } from './tool-results.js';
+export { buildSystemPrompt } from './system-prompt.js';
+export { ScriptedChatModel, createScriptedChatModel } from './scripted-model.js';
+export type {
+  ScriptedCall,
+  ScriptedCallInfo,
+  ScriptedChatModelOptions,
+  ScriptedResponse,
+  ScriptedToolCall,
+  ScriptedTurn,
+} from './scripted-model.js';
