@@ -202,6 +202,24 @@ describe('Weaviate VectorStore: what is sent', () => {
     await expect(other.search('kb', v(1, 0, 0, 0), { org: 'acme' })).rejects.toSatisfy(InvalidInputError.isInstance);
   });
 
+  it('splits an upsert into batchSize batches run concurrently, duplicates (org, id) collapsed to the last', async () => {
+    const target = store({ batchSize: 2, concurrency: 2, collectionPrefix: 'Batched' });
+    await target.createCollection({ name: 'kb', dimension: DIM });
+    const mark = fake.requests.length;
+    const chunks = Array.from({ length: 7 }, (_, i) => ({
+      org: 'acme',
+      id: `c${i}`,
+      vector: v(1, i, 0, 0),
+      text: `t${i}`,
+    }));
+    await target.upsert('kb', [...chunks, { org: 'acme', id: 'c0', vector: v(0, 0, 0, 1), text: 'last' }]);
+    const batches = grpcCalls<BatchObjectsRequest>(mark, 'BatchObjects');
+    expect(batches.map((batch) => batch.objects.length).sort()).toEqual([1, 2, 2, 2]);
+    expect(fake.objects('Batched_kb')).toHaveLength(7);
+    const [top] = await target.search('kb', v(0, 0, 0, 1), { org: 'acme', k: 1 });
+    expect(top).toMatchObject({ id: 'c0', text: 'last' });
+  });
+
   it('validates before sending: a wrong-length vector, bad filter or bad alpha sends no object', async () => {
     const target = store();
     await target.createCollection({ name: 'kb', dimension: DIM });

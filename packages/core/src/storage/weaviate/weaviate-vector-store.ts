@@ -1,5 +1,6 @@
 import weaviate, { Filters, type Collection, type FilterValue, type WeaviateClient } from 'weaviate-client';
 import { ConfigurationError, InvalidInputError, NotFoundError, UpstreamError } from '../../errors/errors.js';
+import type { AuroraError } from '../../errors/aurora-error.js';
 import { parseJson } from '../../internal/json.js';
 import type {
   ChunkMetadata,
@@ -43,8 +44,10 @@ interface CommonSettings {
    * tenant (created on first write); orgs must then match `[A-Za-z0-9_-]{1,64}`.
    */
   readonly orgIsolation?: 'filter' | 'tenant';
-  /** Objects per `insertMany` call. Default 1000. */
+  /** Objects per `insertMany` call. Default 250. */
   readonly batchSize?: number;
+  /** `insertMany` calls in flight during one upsert. Default 4. */
+  readonly concurrency?: number;
   /** HNSW parameters for new classes (Weaviate defaults otherwise). */
   readonly hnsw?: HnswSettings;
 }
@@ -75,8 +78,10 @@ export function createWeaviateVectorStore(settings: WeaviateVectorStoreSettings)
   const isolation = settings.orgIsolation ?? 'filter';
   if (isolation !== 'filter' && isolation !== 'tenant') throw invalid('orgIsolation is "filter" or "tenant".');
   const tenants = isolation === 'tenant';
-  const batchSize = settings.batchSize ?? 1000;
+  const batchSize = settings.batchSize ?? 250;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid('batchSize is a positive integer.');
+  const concurrency = settings.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw invalid('concurrency is a positive integer.');
   const owned = settings.client === undefined;
   const connectionOptions = settings.client === undefined ? connectOptions(settings) : undefined;
   const dimensions = new Map<string, number>();
@@ -261,44 +266,44 @@ export function createWeaviateVectorStore(settings: WeaviateVectorStoreSettings)
       const groups = new Map<string, VectorChunk[]>();
       for (const chunk of byKey.values()) {
         const key = tenants ? chunk.org : '';
-        groups.set(key, [...(groups.get(key) ?? []), chunk]);
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, [chunk]);
+        else group.push(chunk);
       }
       const collection = await collectionOf(name);
+      const jobs: { target: Collection; slice: VectorChunk[] }[] = [];
       for (const [org, group] of groups) {
         const target = tenants ? collection.withTenant(org) : collection;
         for (let start = 0; start < group.length; start += batchSize) {
-          const slice = group.slice(start, start + batchSize);
-          const result = await target.data
-            .insertMany(
-              slice.map((chunk) => ({
-                id: chunkUuid(chunk.org, chunk.id),
-                properties: {
-                  [PROPERTIES.chunkId]: chunk.id,
-                  [PROPERTIES.org]: chunk.org,
-                  [PROPERTIES.text]: chunk.text,
-                  [PROPERTIES.metadataJson]: JSON.stringify(chunk.metadata ?? {}),
-                  [PROPERTIES.metadataTerms]: metadataTerms(chunk.metadata ?? {}),
-                },
-                vectors: Array.from(chunk.vector),
-              })),
-            )
-            .catch((error: unknown) => {
-              throw mapWeaviateError(error, 'upsert', name);
-            });
-          if (result.hasErrors) {
-            const failed = Object.keys(result.errors).map((index) => slice[Number(index)]!.id);
-            throw new UpstreamError({
-              message: `Weaviate rejected ${failed.length} of ${slice.length} chunks in an upsert to "${name}".`,
-              details: {
-                backend: 'weaviate',
-                operation: 'upsert',
-                collection: name,
-                failed: failed.length,
-                ids: failed.slice(0, 20),
-              },
-            });
+          jobs.push({ target, slice: group.slice(start, start + batchSize) });
+        }
+      }
+      const failed: string[] = [];
+      let thrown: AuroraError | undefined;
+      const worker = async (): Promise<void> => {
+        for (let job = jobs.shift(); job !== undefined && thrown === undefined; job = jobs.shift()) {
+          const { target, slice } = job;
+          try {
+            const result = await target.data.insertMany(slice.map(toObject));
+            for (const index of Object.keys(result.errors)) failed.push(slice[Number(index)]!.id);
+          } catch (error) {
+            thrown ??= mapWeaviateError(error, 'upsert', name);
           }
         }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+      if (thrown !== undefined) throw thrown;
+      if (failed.length > 0) {
+        throw new UpstreamError({
+          message: `Weaviate rejected ${failed.length} of ${byKey.size} chunks in an upsert to "${name}".`,
+          details: {
+            backend: 'weaviate',
+            operation: 'upsert',
+            collection: name,
+            failed: failed.length,
+            ids: failed.slice(0, 20),
+          },
+        });
       }
     },
 
@@ -411,6 +416,21 @@ export function createWeaviateVectorStore(settings: WeaviateVectorStoreSettings)
       if (owned && pending !== undefined) await (await pending.catch(() => undefined))?.close();
     },
   } satisfies VectorStore;
+}
+
+/** The Weaviate object of a chunk (see weaviate-schema.ts). */
+function toObject(chunk: VectorChunk) {
+  return {
+    id: chunkUuid(chunk.org, chunk.id),
+    properties: {
+      [PROPERTIES.chunkId]: chunk.id,
+      [PROPERTIES.org]: chunk.org,
+      [PROPERTIES.text]: chunk.text,
+      [PROPERTIES.metadataJson]: JSON.stringify(chunk.metadata ?? {}),
+      [PROPERTIES.metadataTerms]: metadataTerms(chunk.metadata ?? {}),
+    },
+    vectors: Array.from(chunk.vector),
+  };
 }
 
 /** True for errors from the client or the network (not Aurora's own validation errors). */
