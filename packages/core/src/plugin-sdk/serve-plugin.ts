@@ -117,9 +117,12 @@ async function serveHttp(
       if (transport.sessionId !== undefined) sessions.delete(transport.sessionId);
     };
     await server.connect(transport);
-    await transport.handleRequest(request, response);
-    // Not an initialize request: the transport answered 400 and no session exists.
-    if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await server.close();
+    try {
+      await transport.handleRequest(request, response);
+    } finally {
+      // Not an initialize request (the transport answered 400 or 413): no session to keep.
+      if (transport.sessionId === undefined || !sessions.has(transport.sessionId)) await server.close();
+    }
   };
 
   const listener = createServer((request, response) => {
