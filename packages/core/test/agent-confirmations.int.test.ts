@@ -106,6 +106,35 @@ for (const backend of BACKENDS) {
         expect(h.calls).toHaveLength(1);
       });
 
+      it('progress notifications become tool-call.progressed events', async () => {
+        const h = await harness({
+          turns: [{ toolCalls: [{ name: 'ops__slow_scan', args: {} }] }, { text: 'scanned' }],
+        });
+        const { events } = await finish(await h.agent.run({ org: 'acme', message: 'scan' }));
+        const started = ofType(events, 'tool-call.started')[0]!;
+        expect(ofType(events, 'tool-call.progressed')).toMatchObject([
+          { toolCallId: started.toolCallId, progress: 1, total: 2, message: 'scanned 1 of 2' },
+          { toolCallId: started.toolCallId, progress: 2, total: 2, message: 'scanned 2 of 2' },
+        ]);
+      });
+
+      it('a restarted agent (new host, new process state) resumes the paused run from the database', async () => {
+        const turns = [
+          { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-restart' } }] },
+          (messages: readonly BaseMessage[]) => ({ text: `After restart: ${lastToolText(messages)}` }),
+        ];
+        const before = await createHarness(opened.database, { turns });
+        const first = await finish(await before.agent.run({ org: 'acme', message: 'Delete i-restart' }));
+        expect(first.result.status).toBe('paused');
+        await before.close();
+        // The new process has a fresh scripted model: skip the turn the old one used.
+        const after = await harness({ turns: [turns[1]!] });
+        await approvePending(after.confirmations, 'acme', first.result.runId);
+        const resumed = await finish(await after.agent.resume({ org: 'acme', runId: first.result.runId }));
+        expect(resumed.result).toMatchObject({ status: 'completed', text: 'After restart: deleted i-restart' });
+        expect([...before.calls, ...after.calls]).toEqual([{ tool: 'delete_instance', args: { id: 'i-restart' } }]);
+      });
+
       it('rejection: the model is told it did not run', async () => {
         const h = await harness({
           turns: [

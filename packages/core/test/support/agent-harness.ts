@@ -144,6 +144,23 @@ export function opsServer(calls: CallLog): () => McpServer {
       },
     );
     server.registerTool(
+      'slow_scan',
+      { description: 'A scan that reports progress.', inputSchema: {}, annotations: { readOnlyHint: true } },
+      async (_args, extra) => {
+        log('slow_scan', {});
+        const progressToken = extra._meta?.progressToken;
+        if (progressToken !== undefined) {
+          for (const progress of [1, 2]) {
+            await extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken, progress, total: 2, message: `scanned ${progress} of 2` },
+            });
+          }
+        }
+        return text('scan complete');
+      },
+    );
+    server.registerTool(
       'ask_user',
       { description: 'Asks the user before acting.', inputSchema: {}, annotations: { readOnlyHint: true } },
       async () => {
