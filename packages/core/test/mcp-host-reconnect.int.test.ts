@@ -54,6 +54,7 @@ describe('stdio plugin supervision', () => {
     const error = await pending;
     expect(ConnectionLostError.isInstance(error)).toBe(true);
     expect((error as ConnectionLostError).code).toBe('UNAVAILABLE');
+    expect((error as Error).message).toMatch(/reconnecting/);
     expect((error as ConnectionLostError).retryable).toBe(true);
     await until(() => host?.status()[0]?.state === 'ready');
     const status = host.status()[0];

@@ -53,7 +53,6 @@ interface Session {
 interface InFlightCall {
   readonly tool: HostTool;
   readonly context: ToolCallContext;
-  readonly fail: (error: AuroraError) => void;
 }
 
 /** Exponential backoff with jitter: a delay in [½, 1] × min(max, base × 2^(attempt−1)). */
@@ -92,6 +91,8 @@ export class PluginConnection {
   private readonly stderr: StderrTail;
   private readonly inFlight = new Map<number, InFlightCall>();
   private callCounter = 0;
+  /** Why the last session ended (given to the calls it cut off). */
+  private lossError: ConnectionLostError | undefined;
   private readonly progress = new Map<string | number, (params: ProgressParams) => void>();
   private closing = false;
   private wake: (() => void) | undefined;
@@ -151,12 +152,7 @@ export class PluginConnection {
   ): Promise<ToolCallOutcome> {
     const client = this.readyClient();
     const id = ++this.callCounter;
-    let fail!: (error: AuroraError) => void;
-    const lost = new Promise<never>((_resolve, reject) => {
-      fail = reject;
-    });
-    lost.catch(() => undefined);
-    this.inFlight.set(id, { tool, context, fail });
+    this.inFlight.set(id, { tool, context });
     try {
       return await runToolCall({
         client,
@@ -167,13 +163,18 @@ export class PluginConnection {
         timeoutMs,
         credentials: this.options.config.credentials,
         redactor: this.options.redactor,
-        lost,
         listenProgress: (token, listener) => {
           this.progress.set(token, listener);
           return () => this.progress.delete(token);
         },
         progressToken: `aurora-${this.name}-${id}`,
       });
+    } catch (error) {
+      // Closing the client on a drop rejects every pending request; say why it was closed.
+      if (ConnectionLostError.isInstance(error) && this.lossError !== undefined && this.session?.client !== client) {
+        throw this.lossError;
+      }
+      throw error;
     } finally {
       this.inFlight.delete(id);
     }
@@ -195,19 +196,17 @@ export class PluginConnection {
     return performance.now() - started;
   }
 
-  /** Stops the plugin: fails in-flight calls, closes the client, ends a stdio child and waits for it. */
+  /** Stops the plugin: closes the client (failing in-flight calls), ends a stdio child and waits for it. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.state = 'closed';
     this.wake?.();
-    this.failInFlight(
-      new ConnectionLostError({
-        message: `Plugin "${this.name}" was disconnected.`,
-        retryable: false,
-        details: { plugin: this.name },
-      }),
-    );
+    this.lossError = new ConnectionLostError({
+      message: `Plugin "${this.name}" was disconnected.`,
+      retryable: false,
+      details: { plugin: this.name },
+    });
     const session = this.session;
     this.session = undefined;
     if (session !== undefined) {
@@ -293,7 +292,7 @@ export class PluginConnection {
     }
   }
 
-  /** The connection dropped: fail in-flight calls at once, then reconnect with backoff. */
+  /** The connection dropped: close the client (failing in-flight calls at once), then reconnect with backoff. */
   private lose(session: Session, cause: unknown): void {
     if (this.closing || session !== this.session) return;
     this.session = undefined;
@@ -305,7 +304,7 @@ export class PluginConnection {
     });
     this.lastError = error.toJSON();
     this.options.logger.warn('mcp-host: plugin connection lost', { plugin: this.name });
-    this.failInFlight(error);
+    this.lossError = error;
     void this.endSession(session).then(() => this.reconnectLoop());
   }
 
@@ -346,11 +345,6 @@ export class PluginConnection {
       }
       this.wake = done;
     });
-  }
-
-  private failInFlight(error: AuroraError): void {
-    for (const call of this.inFlight.values()) call.fail(error);
-    this.inFlight.clear();
   }
 
   /**

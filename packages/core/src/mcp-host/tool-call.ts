@@ -22,21 +22,40 @@ export interface ToolCallRequest {
   readonly timeoutMs: number;
   readonly credentials: Readonly<Record<string, string>> | undefined;
   readonly redactor: Redacting;
-  /** Rejects when the connection is lost (so in-flight calls fail at once). */
-  readonly lost: Promise<never>;
   /** Registers a progress listener under `token`; returns its removal. */
   readonly listenProgress: (token: string, listener: (params: ProgressParams) => void) => () => void;
   readonly progressToken: string;
 }
 
 /**
- * One tool call with the host's own deadline: the timer restarts on every progress
+ * A call without progress: the SDK's own timeout and the caller's signal are enough (both
+ * send `notifications/cancelled`), and it is the cheaper path.
+ */
+async function runPlainCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
+  const { client, plugin, tool, context, timeoutMs, redactor } = request;
+  const started = performance.now();
+  try {
+    const call = client.callTool(
+      { name: tool.toolName, arguments: { ...request.args }, _meta: buildCallMeta(context, request.credentials) },
+      undefined,
+      context.signal === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, signal: context.signal },
+    );
+    const result = await call;
+    return toOutcome(result, { plugin, tool: tool.toolName, redactor, durationMs: performance.now() - started });
+  } catch (error) {
+    throw toCallError(error, { plugin, tool: tool.toolName, timeoutMs, redactor, signal: context.signal });
+  }
+}
+
+/**
+ * A call with progress, under the host's own deadline: the timer restarts on every progress
  * notification, and on expiry or on the caller's abort the SDK sends
  * `notifications/cancelled`. Progress is taken off the transport before the SDK sees it,
  * because the SDK hands notifications to a later microtask and drops progress that arrives
  * in the same read as the result.
  */
 export async function runToolCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
+  if (request.context.onProgress === undefined) return runPlainCall(request);
   const { client, plugin, tool, context, timeoutMs, redactor } = request;
   const details = { plugin, tool: tool.toolName };
   const controller = new AbortController();
@@ -78,7 +97,7 @@ export async function runToolCall(request: ToolCallRequest): Promise<ToolCallOut
       timeout: NO_SDK_TIMEOUT,
       signal: controller.signal,
     });
-    const result = await Promise.race([call, request.lost]);
+    const result = await call;
     return toOutcome(result, { plugin, tool: tool.toolName, redactor, durationMs: performance.now() - started });
   } catch (error) {
     const reason: unknown = controller.signal.reason;
