@@ -176,8 +176,14 @@ export function createWeaviateVectorStore(settings: WeaviateVectorStoreSettings)
         const tenant = await (await collectionOf(name)).tenants.getByName(org).catch(() => undefined);
         if (tenant === null) return empty;
       }
-      throw mapWeaviateError(error, operation, name);
+      throw forget(name, mapWeaviateError(error, operation, name));
     }
+  };
+
+  /** A collection Weaviate no longer knows is looked up afresh next time (another replica may have dropped it). */
+  const forget = (name: string, error: AuroraError): AuroraError => {
+    if (error.code === 'NOT_FOUND') dimensions.delete(name);
+    return error;
   };
 
   const toMatch = (object: { properties: Properties }, score: number): VectorMatch => {
@@ -287,7 +293,7 @@ export function createWeaviateVectorStore(settings: WeaviateVectorStoreSettings)
             const result = await target.data.insertMany(slice.map(toObject));
             for (const index of Object.keys(result.errors)) failed.push(slice[Number(index)]!.id);
           } catch (error) {
-            thrown ??= mapWeaviateError(error, 'upsert', name);
+            thrown ??= forget(name, mapWeaviateError(error, 'upsert', name));
           }
         }
       };
