@@ -151,6 +151,12 @@ describe('createChatModel: Anthropic Messages API', () => {
     expect(visible(error)).not.toContain(key);
   });
 
+  it('maps a request slower than timeoutMs to TIMEOUT', async () => {
+    fake.enqueue({ text: 'late', delayMs: 3000 });
+    const model = await createChatModel('anthropic:claude-sonnet-4-5', options({ timeoutMs: 200 }));
+    expect(await failure(() => model.invoke('hello'))).toMatchObject({ code: 'TIMEOUT', retryable: true });
+  });
+
   it('injects fetch', async () => {
     const seen: string[] = [];
     const recordingFetch: typeof fetch = (input, init) => {

@@ -214,6 +214,18 @@ describe('createChatModel: OpenAI-compatible providers', () => {
     expect(error).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
   });
 
+  it('maps a request slower than timeoutMs to TIMEOUT, and an abort to CANCELLED', async () => {
+    fake.enqueue({ text: 'late', delayMs: 3000 });
+    const model = await createChatModel('openai:gpt-4.1-mini', options({ timeoutMs: 200 }));
+    expect(await failure(model.invoke('hello'))).toMatchObject({ code: 'TIMEOUT', retryable: true });
+
+    fake.enqueue({ text: 'late', delayMs: 3000 });
+    const controller = new AbortController();
+    const pending = failure(model.invoke('hello', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+    expect(await pending).toMatchObject({ code: 'CANCELLED' });
+  });
+
   it('injects fetch', async () => {
     const seen: string[] = [];
     const recordingFetch: typeof fetch = (input, init) => {

@@ -50,6 +50,11 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       return;
     }
     const reply = queue.shift() ?? { text: 'ok' };
+    if ('delayMs' in reply && reply.delayMs !== undefined) {
+      // A slow provider: answers late, or never if the client has gone.
+      await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (response.destroyed || request.socket.destroyed) return;
+    }
     if ('status' in reply) {
       // A worst-case provider: the error quotes the key it received.
       const message = reply.message ?? `invalid request; x-api-key was ${String(request.headers['x-api-key'])}`;

@@ -21,6 +21,8 @@ export type ScriptedReply =
       readonly text?: string;
       readonly toolCalls?: readonly ScriptedToolCall[];
       readonly usage?: { readonly input: number; readonly output: number };
+      /** Waits this long before answering (for timeouts and aborts). */
+      readonly delayMs?: number;
     }
   | { readonly status: number; readonly message?: string; readonly retryAfter?: string };
 
@@ -77,6 +79,11 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       return;
     }
     const reply = queue.shift() ?? { text: 'ok' };
+    if ('delayMs' in reply && reply.delayMs !== undefined) {
+      // A slow provider: answers late, or never if the client has gone.
+      await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
+      if (response.destroyed || request.socket.destroyed) return;
+    }
     if ('status' in reply) {
       const [type, code] = errorTypes[reply.status] ?? ['server_error', 'error'];
       // A worst-case provider: the error quotes the Authorization header it received.
