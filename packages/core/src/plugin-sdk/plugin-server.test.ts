@@ -1,5 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,6 +10,7 @@ import { createExamplePlugin } from '../../test/support/example-plugin.js';
 import { riskFromAnnotations } from '../confirmation/risk.js';
 import { ConfigurationError } from '../errors/errors.js';
 import { createLogger, type LogRecord } from '../logging/logger.js';
+import { createFilesystemObjectStore } from '../storage/objects/filesystem-object-store.js';
 import { definePlugin } from './define-plugin.js';
 import { defineTool } from './define-tool.js';
 import { createPluginServer, toolRegistration, type PluginServerOptions } from './plugin-server.js';
@@ -169,6 +173,35 @@ describe('results and error mapping', () => {
     });
     const result = await call(await connect({}, plugin), 'odd');
     expect(auroraError(result).code).toBe('INTERNAL');
+  });
+});
+
+describe('context', () => {
+  it('offers the ObjectStore the server was given, and no elicit to a client without elicitation', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'aurora-plugin-objects-'));
+    closers.push(() => rm(directory, { recursive: true, force: true }));
+    const objects = createFilesystemObjectStore({ directory });
+    closers.push(() => objects.close());
+    const plugin = definePlugin({
+      name: 'big',
+      version: '1.0.0',
+      tools: [
+        defineTool({
+          name: 'dump',
+          description: 'Keeps a large output in the object store.',
+          input: z.object({ size: z.number().int() }),
+          output: z.object({ key: z.string(), canElicit: z.boolean(), org: z.string() }),
+          risk: 'read',
+          handler: async ({ size }, context) => {
+            await context.objects!.put('outputs/dump.txt', 'x'.repeat(size));
+            return { key: 'outputs/dump.txt', canElicit: context.elicit !== undefined, org: context.org };
+          },
+        }),
+      ],
+    });
+    const result = await call(await connect({ objects, defaultOrg: 'solo' }, plugin), 'dump', { size: 5000 });
+    expect(result.structuredContent).toEqual({ key: 'outputs/dump.txt', canElicit: false, org: 'solo' });
+    expect((await objects.head('outputs/dump.txt')).size).toBe(5000);
   });
 });
 
