@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { AIMessageChunk } from '@langchain/core/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -166,6 +167,20 @@ describe('createChatModel: OpenAI-compatible providers', () => {
     await model.invoke('hello');
     expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${key}`);
     expect(secrets.redactor.contains(`x ${key} y`)).toBe(true);
+  });
+
+  it('keeps the key out of what callbacks (tracing, logs) see', async () => {
+    fake.enqueue({ text: 'traced' });
+    const seen: unknown[] = [];
+    const handler = BaseCallbackHandler.fromMethods({
+      handleChatModelStart: (...args: unknown[]) => void seen.push(args),
+      handleLLMEnd: (...args: unknown[]) => void seen.push(args),
+    });
+    const model = await createChatModel('openai:gpt-4.1-mini', options());
+    await model.invoke('hello', { callbacks: [handler] });
+    expect(seen).toHaveLength(2);
+    expect(inspect(seen, { depth: 12 })).not.toContain(key);
+    expect(JSON.stringify(model.toJSON())).not.toContain(key);
   });
 
   it('maps 401 to UNAUTHENTICATED without the key anywhere in the error', async () => {
