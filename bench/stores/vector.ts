@@ -14,6 +14,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { createPgvectorStore, type VectorChunk } from '../../packages/core/src/index.js';
 import { createPgliteDatabase } from '../../packages/core/src/storage/pglite/index.js';
 
@@ -38,14 +39,22 @@ function randomUnit(seed: number): number[] {
 const percentile = (values: number[], p: number): number =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)] ?? NaN;
 
-/** Prints `label … N s` every 15 s until stopped, so a long load visibly moves. */
+/**
+ * Prints `label … N s` every 15 s until stopped, so a long load visibly moves. PGlite runs
+ * statements synchronously on the main thread (its promises settle as microtasks), so a
+ * main-thread timer would not fire during a load: the ticker is a worker thread writing
+ * straight to stdout's file descriptor.
+ */
 function ticker(label: string): () => void {
-  const started = performance.now();
-  const timer = setInterval(
-    () => process.stdout.write(`  … ${label}: ${((performance.now() - started) / 1000).toFixed(0)} s\n`),
-    15_000,
+  const worker = new Worker(
+    `const { writeSync } = require('node:fs');
+     const { workerData } = require('node:worker_threads');
+     const started = Date.now();
+     setInterval(() => writeSync(1, '  … ' + workerData + ': ' + Math.round((Date.now() - started) / 1000) + ' s\\n'), 15000);`,
+    { eval: true, workerData: label },
   );
-  return () => clearInterval(timer);
+  worker.unref();
+  return () => void worker.terminate();
 }
 
 const makeChunk = (i: number, prefix = 'chunk'): VectorChunk => ({
