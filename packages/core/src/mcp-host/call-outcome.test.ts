@@ -27,6 +27,15 @@ describe('call outcomes', () => {
     const b = toOutcome({ isError: true, content: [{ type: 'text', text: 'boom' }] }, source);
     expect(b.error).toMatchObject({ code: 'UPSTREAM_ERROR', details: { plugin: 'p', tool: 't' } });
     expect(b.error?.message).toContain('boom');
+    const fromMeta = toOutcome(
+      {
+        isError: true,
+        content: [{ type: 'text', text: 'x' }],
+        _meta: { 'aurora/error': { ...wire, code: 'EXPIRED' } },
+      },
+      source,
+    );
+    expect(fromMeta.error?.code).toBe('EXPIRED');
     const c = toOutcome({ isError: true, content: [], structuredContent: { error: { code: 'NOPE' } } }, source);
     expect(c.error?.code).toBe('UPSTREAM_ERROR');
   });

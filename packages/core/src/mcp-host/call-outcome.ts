@@ -15,6 +15,9 @@ import type { ToolCallOutcome } from './mcp-host.js';
 /** A redactor that changes nothing (the host's default when none is given). */
 export const identityRedactor: Redacting = { redact: (text) => text, redactDeep: (value) => value };
 
+/** Where Aurora plugins put the serialized error of an error result (also `structuredContent.error` when they can). */
+export const RESULT_ERROR_META_KEY = 'aurora/error';
+
 /** Longest plugin text copied into an error message. */
 const MAX_ERROR_TEXT = 2_000;
 
@@ -62,7 +65,10 @@ export function toOutcome(result: Record<string, unknown>, source: OutcomeSource
   const isError = result.isError === true;
   let error: SerializedAuroraError | undefined;
   if (isError) {
+    const resultMeta = result._meta as Record<string, unknown> | undefined;
+    const metaError: unknown = resultMeta?.[RESULT_ERROR_META_KEY];
     error =
+      serializedFromWire(metaError === undefined ? undefined : redactor.redactDeep(metaError)) ??
       serializedFromWire(structured?.error) ??
       new UpstreamError({
         message: `Tool "${source.tool}" of plugin "${source.plugin}" failed: ${text.slice(0, MAX_ERROR_TEXT) || '(no text)'}`,
