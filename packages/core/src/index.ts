@@ -187,3 +187,16 @@ export {
   parseClientMessage,
 } from './events/client-message.js';
 export type { ClientMessage, ClientMessageType, ParsedClientMessage } from './events/client-message.js';
+export { createConfirmationService, defaultAuthorize } from './confirmation/confirmation-service.js';
+export type { ConfirmationServiceOptions } from './confirmation/confirmation-service.js';
+export { CONFIRMATION_MIGRATIONS } from './confirmation/confirmation-rows.js';
+export { AUDIT_MIGRATIONS, createDatabaseAuditSink, createMemoryAuditSink } from './confirmation/audit-sink.js';
+export type {
+  AuditListOptions,
+  DatabaseAuditSinkOptions,
+  ReadableAuditSink,
+  StoredAuditEntry,
+} from './confirmation/audit-sink.js';
+export { ConfirmationConflictError, ConfirmationExpiredError } from './confirmation/confirmation-errors.js';
+export { canonicalJson } from './confirmation/canonical-json.js';
+export { evaluatePolicy, matchGlob } from './confirmation/policy.js';

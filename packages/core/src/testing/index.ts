@@ -13,3 +13,5 @@ export type { ObjectStoreConformanceOptions } from './object-store-conformance.j
 export { describeCacheConformance, describeRateLimiterConformance } from './cache-conformance.js';
 export { describeGraphStoreConformance } from './graph-conformance.js';
 export { describeVectorStoreConformance } from './vector-conformance.js';
+export { describePluginConformance, expectErrorResult } from './plugin-conformance.js';
+export type { PluginConformanceHarness, PluginToolCall, PluginTransportKind } from './plugin-conformance.js';
