@@ -1,4 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type { ConfirmationService } from '../confirmation/confirmation.js';
 import type { SerializedAuroraError } from '../errors/aurora-error.js';
 import type { RunEvent, RunStatus, Usage } from '../events/run-event.js';
@@ -74,6 +75,8 @@ export interface AgentOptions {
   readonly onEvent?: (event: RunEvent) => void | Promise<void>;
   /** Validate events against the schema. Default: unless `NODE_ENV=production`. */
   readonly validateEvents?: boolean;
+  /** Replaces the Database checkpointer (benchmarks, or LangGraph's `MemorySaver` in a throwaway agent). */
+  readonly checkpointer?: BaseCheckpointSaver;
   /** How often an elicitation's confirmation is polled for a decision (ms). Default 250. */
   readonly elicitationPollMs?: number;
 }

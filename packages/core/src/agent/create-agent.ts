@@ -60,7 +60,8 @@ export function createAgent(options: AgentOptions): Agent {
     maxRepeats: Math.max(1, options.loopGuard?.maxRepeats ?? 3),
     elicitationPollMs: options.elicitationPollMs ?? 250,
   };
-  const checkpointer = createDatabaseCheckpointer({ database });
+  const databaseCheckpointer = options.checkpointer ? undefined : createDatabaseCheckpointer({ database });
+  const checkpointer = options.checkpointer ?? databaseCheckpointer!;
   const store = createAgentStore(database);
   const contexts = new Map<string, RunContext>();
   const controllers = new Map<string, AbortController>();
@@ -75,7 +76,8 @@ export function createAgent(options: AgentOptions): Agent {
     },
     checkpointer,
   );
-  const ready = (): Promise<void> => Promise.all([store.migrate(), checkpointer.setup()]).then(() => undefined);
+  const ready = (): Promise<void> =>
+    Promise.all([store.migrate(), databaseCheckpointer?.setup()]).then(() => undefined);
 
   const resolveModel = (spec: string): BaseChatModel =>
     typeof options.model === 'function' ? options.model(spec) : options.model;

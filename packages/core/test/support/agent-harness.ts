@@ -6,6 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HumanMessage, ToolMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import { MemorySaver } from '@langchain/langgraph-checkpoint';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { createAgent } from '../../src/agent/create-agent.js';
@@ -272,4 +274,29 @@ export async function approvePending(
     principal: { ...OPERATOR, org },
   });
   return decided.token ?? '';
+}
+
+/** LangGraph's in-memory saver (for the bench: resolved from core's dependencies). */
+export function memorySaver(): MemorySaver {
+  return new MemorySaver();
+}
+
+/** The agent's work without the graph: stream the model, call each tool, until it answers (bench baseline). */
+export async function bareLoop(model: ScriptedChatModel, host: McpHost, message: string): Promise<void> {
+  const definitions = host
+    .exposedTools()
+    .map((tool) => ({ type: 'function' as const, function: { name: tool.name, parameters: { ...tool.inputSchema } } }));
+  const bound = model.bindTools(definitions);
+  const messages: BaseMessage[] = [new HumanMessage(message)];
+  for (;;) {
+    let merged: AIMessageChunk | undefined;
+    for await (const chunk of await bound.stream(messages)) merged = merged ? merged.concat(chunk) : chunk;
+    const calls = merged?.tool_calls ?? [];
+    if (!merged || calls.length === 0) return;
+    messages.push(merged);
+    for (const call of calls) {
+      const outcome = await host.callTool(call.name, call.args, { org: 'bench' });
+      messages.push(new ToolMessage({ content: outcome.text, tool_call_id: call.id ?? '' }));
+    }
+  }
 }
