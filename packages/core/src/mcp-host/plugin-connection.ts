@@ -4,15 +4,13 @@ import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamable
 import {
   ElicitRequestSchema,
   ToolListChangedNotificationSchema,
-  type ElicitRequest,
-  type ElicitResult,
   type Implementation,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
 import { ConnectionLostError } from '../errors/errors.js';
 import type { Logger, Redacting } from '../logging/logger.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { META_KEYS } from './call-meta.js';
+import { answerElicitation, type InFlightCall } from './elicitation.js';
 import { toCallError } from './call-outcome.js';
 import type {
   HostTool,
@@ -48,11 +46,6 @@ interface Session {
   readonly opened: OpenedTransport;
   /** The stdio child's pid, kept after it exits so `endSession` can make sure it is gone. */
   pid?: number;
-}
-
-interface InFlightCall {
-  readonly tool: HostTool;
-  readonly context: ToolCallContext;
 }
 
 /** Exponential backoff with jitter: a delay in [½, 1] × min(max, base × 2^(attempt−1)). */
@@ -235,7 +228,12 @@ export class PluginConnection {
     if (opened.stderr !== undefined) this.stderr.follow(opened.stderr);
     const client = new Client(clientInfo, { capabilities: { elicitation: { form: {} } } });
     const session: Session = { client, opened };
-    client.setRequestHandler(ElicitRequestSchema, (request) => this.elicit(request));
+    client.setRequestHandler(ElicitRequestSchema, (request) =>
+      answerElicitation(
+        { plugin: this.name, inFlight: this.inFlight, redactor: this.options.redactor, logger: this.options.logger },
+        request,
+      ),
+    );
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(session));
     client.onclose = () => this.lose(session, undefined);
     client.onerror = (error) => {
@@ -369,41 +367,5 @@ export class PluginConnection {
       cause: error,
       details: { plugin: this.name, transport: this.options.config.transport.kind },
     });
-  }
-
-  /** Routes a plugin's `elicitation/create` to the in-flight call it belongs to; no handler → decline. */
-  private async elicit(request: ElicitRequest): Promise<ElicitResult> {
-    const params = request.params;
-    if (params.mode === 'url') return { action: 'decline' };
-    const call = this.callForElicitation(params._meta);
-    if (call?.context.onElicitation === undefined) return { action: 'decline' };
-    const response = await call.context.onElicitation({
-      plugin: this.name,
-      tool: call.tool.toolName,
-      message: this.options.redactor.redact(params.message),
-      requestedSchema: params.requestedSchema,
-    });
-    if (response.action !== 'accept' || response.content === undefined) return { action: response.action };
-    const content: Record<string, string | number | boolean | string[]> = {};
-    for (const [key, value] of Object.entries(response.content)) {
-      content[key] = Array.isArray(value) ? [...(value as readonly string[])] : (value as string | number | boolean);
-    }
-    return { action: 'accept', content };
-  }
-
-  /**
-   * The SDK does not tell a client which request an elicitation relates to, so: the call whose
-   * `aurora/toolCallId` the plugin echoed in `_meta`, else the plugin's only in-flight call.
-   */
-  private callForElicitation(meta: Record<string, unknown> | undefined): InFlightCall | undefined {
-    const toolCallId = meta?.[META_KEYS.toolCallId];
-    if (typeof toolCallId === 'string') {
-      for (const call of this.inFlight.values()) if (call.context.toolCallId === toolCallId) return call;
-    }
-    if (this.inFlight.size === 1) return this.inFlight.values().next().value;
-    if (this.inFlight.size > 1) {
-      this.options.logger.warn('mcp-host: elicitation with several calls in flight declined', { plugin: this.name });
-    }
-    return undefined;
   }
 }
