@@ -1,2 +1,13 @@
-/** The public surface of `@aurora-ops/plugin-aws`. */
-export const VERSION = '0.0.0';
+/** The public surface of `@aurora-ops/plugin-aws`. Named exports only. */
+export { createAwsPlugin } from './plugin.js';
+export { VERSION } from './version.js';
+export type { AwsClientConfig, AwsPluginOptions } from './aws-options.js';
+export {
+  AWS_CREDENTIAL_SLOT,
+  awsCredentialSlot,
+  awsCredentialsFromSecret,
+  awsSecretSchema,
+  resolveAwsCredentials,
+} from './credentials.js';
+export type { AssumeRoleSettings, AwsCredentialsSource, AwsKeyPair, ResolvedAwsCredentials } from './credentials.js';
+export { AwsQuotaExceededError, awsErrorCode, mapAwsError } from './errors.js';

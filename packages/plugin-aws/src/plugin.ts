@@ -1,0 +1,23 @@
+import { definePlugin, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
+import type { AwsPluginOptions } from './aws-options.js';
+import { AWS_CREDENTIAL_SLOT, awsCredentialSlot } from './credentials.js';
+import { ec2Tools } from './tools/ec2.js';
+import { stsTools } from './tools/sts.js';
+import { VERSION } from './version.js';
+
+/**
+ * The AWS plugin: read tools for STS, EC2, EKS, RDS, Lambda, S3, CloudWatch, Logs and Cost
+ * Explorer, and guarded write tools for EC2 instances. Every tool reads the `aws`
+ * credential slot; without one (standalone) the SDK's default credential chain is used.
+ */
+export function createAwsPlugin(options: AwsPluginOptions = {}): PluginDefinition {
+  return definePlugin({
+    name: 'aws',
+    version: VERSION,
+    title: 'Amazon Web Services',
+    description:
+      'Amazon Web Services: EC2, EKS, RDS, Lambda, S3, CloudWatch metrics, alarms and logs, Cost Explorer. List tools are paginated: pass nextToken back for more.',
+    credentials: { [AWS_CREDENTIAL_SLOT]: awsCredentialSlot },
+    tools: [...stsTools(options), ...ec2Tools(options)],
+  });
+}
