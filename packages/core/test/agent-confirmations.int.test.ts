@@ -135,6 +135,53 @@ for (const backend of BACKENDS) {
         expect([...before.calls, ...after.calls]).toEqual([{ tool: 'delete_instance', args: { id: 'i-restart' } }]);
       });
 
+      it('with requireToken, the approval token handed to resume lets the call run once', async () => {
+        const h = await harness({
+          requireToken: true,
+          turns: [
+            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-token' } }] },
+            (messages) => ({ text: lastToolText(messages) }),
+          ],
+        });
+        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-token' }));
+        const confirmationId = ofType(first.events, 'confirmation.requested')[0]!.confirmationId;
+        const token = await approvePending(h.confirmations, 'acme', first.result.runId);
+        const resumed = await finish(
+          await h.agent.resume({ org: 'acme', runId: first.result.runId, tokens: { [confirmationId]: token } }),
+        );
+        expect(resumed.result.text).toBe('deleted i-token');
+        expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-token' } }]);
+      });
+
+      it('a run left running by a dead process resumes from its last checkpoint without redoing finished tool calls', async () => {
+        let reachedSecondTurn: () => void = () => undefined;
+        const second = new Promise<void>((resolve) => {
+          reachedSecondTurn = resolve;
+        });
+        const crashed = await createHarness(opened.database, {
+          turns: [
+            { toolCalls: [{ name: 'ops__get_status', args: { service: 'payments' } }] },
+            () => {
+              reachedSecondTurn();
+              return new Promise<never>(() => undefined); // the process "dies" here
+            },
+          ],
+        });
+        const handle = await crashed.agent.run({ org: 'acme', message: 'payments?' });
+        await second;
+        // A new process picks the run up (the old one never finishes it).
+        const after = await harness({ turns: [(messages) => ({ text: `Recovered: ${lastToolText(messages)}` })] });
+        const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+        expect(resumed.result).toMatchObject({
+          status: 'completed',
+          text: 'Recovered: service payments is degraded: p99 latency 2.3s',
+        });
+        expect(crashed.calls).toHaveLength(1);
+        expect(after.calls).toEqual([]);
+        await crashed.agent.cancel('acme', handle.runId);
+        await crashed.close();
+      });
+
       it('rejection: the model is told it did not run', async () => {
         const h = await harness({
           turns: [

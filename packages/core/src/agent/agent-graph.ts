@@ -220,13 +220,17 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     const still: AwaitingCall[] = [];
     for (const call of state.run.awaiting) {
       throwIfAborted(context);
-      const claim = await deps.confirmations.claim({
-        org: context.org,
-        runId: context.runId,
-        toolCallId: call.toolCallId,
-        tool: call.tool,
-        arguments: call.arguments,
-      });
+      const token = context.tokens?.[call.confirmationId];
+      const claim = await deps.confirmations.claim(
+        {
+          org: context.org,
+          runId: context.runId,
+          toolCallId: call.toolCallId,
+          tool: call.tool,
+          arguments: call.arguments,
+        },
+        token === undefined ? undefined : { token },
+      );
       const resolved = (decision: 'approved' | 'rejected' | 'expired' | 'cancelled', reason?: string) =>
         context.stream.emit({
           type: 'confirmation.resolved',

@@ -95,6 +95,8 @@ export interface RunInput {
 export interface ResumeInput {
   readonly org: string;
   readonly runId: string;
+  /** Approval tokens from `decide`, by confirmation id (needed when the service has `requireToken`). */
+  readonly tokens?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
 }
 

@@ -153,7 +153,15 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   function start(
-    run: { org: string; user?: string; sessionId: string; runId: string; modelName: string; lastSeq: number },
+    run: {
+      org: string;
+      user?: string;
+      sessionId: string;
+      runId: string;
+      modelName: string;
+      lastSeq: number;
+      tokens?: Readonly<Record<string, string>>;
+    },
     input: unknown,
     resumed: boolean,
     signal: AbortSignal | undefined,
@@ -182,6 +190,7 @@ export function createAgent(options: AgentOptions): Agent {
       signal: controller.signal,
       startedAt: Date.now(),
       logger: logger.child({ runId: run.runId }),
+      ...(run.tokens ? { tokens: run.tokens } : {}),
     };
     contexts.set(run.runId, context);
     controllers.set(run.runId, controller);
@@ -261,7 +270,7 @@ export function createAgent(options: AgentOptions): Agent {
       }
       const interrupted = snapshot.tasks.some((task) => task.interrupts.length > 0);
       return start(
-        { ...run, runId, modelName: run.model },
+        { ...run, runId, modelName: run.model, ...(input.tokens ? { tokens: input.tokens } : {}) },
         interrupted ? new Command({ resume: 'decided' }) : null,
         true,
         input.signal,

@@ -19,6 +19,8 @@ export interface RunContext {
   /** `Date.now()` when this invocation started (wall-time budget). */
   readonly startedAt: number;
   readonly logger: Logger;
+  /** Approval tokens handed to `resume`, by confirmation id. */
+  readonly tokens?: Readonly<Record<string, string>>;
 }
 
 /** The agent's collaborators and settled options, shared by every node. */

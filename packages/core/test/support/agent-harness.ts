@@ -197,6 +197,7 @@ export interface HarnessOptions {
   readonly policy?: readonly PolicyRule[];
   readonly ttlMs?: number;
   readonly repeatLast?: boolean;
+  readonly requireToken?: boolean;
 }
 
 export async function createHarness(database: Database, options: HarnessOptions): Promise<Harness> {
@@ -213,6 +214,7 @@ export async function createHarness(database: Database, options: HarnessOptions)
     audit: createMemoryAuditSink(),
     ...(options.policy ? { policy: () => options.policy ?? [] } : {}),
     ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+    ...(options.requireToken ? { requireToken: true } : {}),
   });
   const directory = await mkdtemp(join(tmpdir(), 'aurora-agent-'));
   const objects = createFilesystemObjectStore({ directory });
