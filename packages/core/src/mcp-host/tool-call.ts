@@ -54,8 +54,11 @@ async function runPlainCall(request: ToolCallRequest): Promise<ToolCallOutcome> 
  * because the SDK hands notifications to a later microtask and drops progress that arrives
  * in the same read as the result.
  */
-export async function runToolCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
-  if (request.context.onProgress === undefined) return runPlainCall(request);
+export function runToolCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
+  return request.context.onProgress === undefined ? runPlainCall(request) : runProgressCall(request);
+}
+
+async function runProgressCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
   const { client, plugin, tool, context, timeoutMs, redactor } = request;
   const details = { plugin, tool: tool.toolName };
   const controller = new AbortController();
