@@ -200,3 +200,5 @@ export type {
 export { ConfirmationConflictError, ConfirmationExpiredError } from './confirmation/confirmation-errors.js';
 export { canonicalJson } from './confirmation/canonical-json.js';
 export { evaluatePolicy, matchGlob } from './confirmation/policy.js';
+export { RunEventStream, createRunEventStream } from './events/run-event-stream.js';
+export type { RunEventStreamOptions } from './events/run-event-stream.js';

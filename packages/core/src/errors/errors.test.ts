@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import * as agentSurface from '../agent/index.js';
 import * as publicSurface from '../index.js';
+import * as hostSurface from '../mcp-host/index.js';
+import * as pluginSurface from '../plugin-sdk/index.js';
 import { AuroraError } from './aurora-error.js';
 import type * as errorsModule from './errors.js';
 import { ERROR_CODES, errorCodes, httpStatusFor } from './codes.js';
@@ -10,8 +13,9 @@ interface ErrorClass {
   isInstance(error: unknown): boolean;
 }
 
-/** Every error class the public entry exports (walked, so a new unbranded class fails here). */
-const errorClasses = Object.entries(publicSurface as Record<string, unknown>).filter(
+/** Every error class the public entries export (walked, so a new unbranded class fails here). */
+const surfaces = [publicSurface, agentSurface, hostSurface, pluginSurface] as Record<string, unknown>[];
+const errorClasses = [...new Map(surfaces.flatMap((surface) => Object.entries(surface))).entries()].filter(
   (entry): entry is [string, ErrorClass] =>
     typeof entry[1] === 'function' &&
     (entry[1] as { prototype: unknown }).prototype instanceof Error &&
@@ -85,7 +89,8 @@ describe('error brands', () => {
   it('every exported error class is branded and exclusive', () => {
     expect(errorClasses.length).toBeGreaterThanOrEqual(13);
     for (const [name, errorClass] of errorClasses) {
-      const instance = new errorClass();
+      // Options every constructor accepts: the common ones, plus the `code` some subclasses require.
+      const instance = new errorClass({ code: 'UPSTREAM_ERROR', message: 'probe', details: {} });
       expect(instance.name, name).toBe(name);
       expect(errorClass.isInstance(instance), name).toBe(true);
       expect(AuroraError.isInstance(instance), name).toBe(true);

@@ -15,3 +15,14 @@ export { describeGraphStoreConformance } from './graph-conformance.js';
 export { describeVectorStoreConformance } from './vector-conformance.js';
 export { describePluginConformance, expectErrorResult } from './plugin-conformance.js';
 export type { PluginConformanceHarness, PluginToolCall, PluginTransportKind } from './plugin-conformance.js';
+export { ScriptedChatModel, createScriptedChatModel } from '../agent/scripted-model.js';
+export type {
+  ScriptedCall,
+  ScriptedCallInfo,
+  ScriptedChatModelOptions,
+  ScriptedResponse,
+  ScriptedToolCall,
+  ScriptedTurn,
+} from '../agent/scripted-model.js';
+export { createRecordingModel, createReplayModel } from '../agent/models/index.js';
+export type { RecordingModelOptions, ReplayModelOptions } from '../agent/models/index.js';
