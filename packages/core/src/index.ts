@@ -5,6 +5,7 @@
  */
 export {
   AuroraError,
+  CancelledError,
   ConfigurationError,
   ConnectionLostError,
   DataCorruptedError,

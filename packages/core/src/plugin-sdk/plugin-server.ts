@@ -140,11 +140,22 @@ export function createPluginServer(plugin: PluginDefinition, options: PluginServ
     if (!parsed.success) throw invalidArgumentsError(tool.name, parsed.error);
     const input: unknown = parsed.data;
     const capabilities = server.server.getClientCapabilities();
+    // Echo the host's tool-call id so a host with several calls in flight routes the question to this one.
     const elicit = (params: ElicitRequestFormParams) =>
-      extra.sendRequest({ method: 'elicitation/create', params }, ElicitResultSchema, {
-        signal: extra.signal,
-        timeout: options.confirmationTimeoutMs ?? 600_000,
-      });
+      extra.sendRequest(
+        {
+          method: 'elicitation/create',
+          params:
+            meta.toolCallId === undefined
+              ? params
+              : { ...params, _meta: { ...params._meta, [AURORA_META.toolCallId]: meta.toolCallId } },
+        },
+        ElicitResultSchema,
+        {
+          signal: extra.signal,
+          timeout: options.confirmationTimeoutMs ?? 600_000,
+        },
+      );
     await guardCall({
       mode,
       tool: tool.name,
