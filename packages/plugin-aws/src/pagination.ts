@@ -74,7 +74,24 @@ export async function fetchPage<T>(
 ): Promise<PageResult<T>> {
   const cursor = decodeCursor(nextToken);
   const page = await fetch(cursor.token);
-  const rest = page.items.slice(cursor.skip);
+  const cut = cutToBudget(page.items, cursor.skip, budget);
+  if (cut.rest > 0) {
+    return {
+      items: cut.items,
+      nextToken: encodeCursor({ token: cursor.token, skip: cursor.skip + cut.items.length }),
+      truncated: true,
+    };
+  }
+  return {
+    items: cut.items,
+    ...(page.next === undefined ? {} : { nextToken: encodeCursor({ token: page.next, skip: 0 }) }),
+    truncated: false,
+  };
+}
+
+/** The items from `skip` on that fit `budget` characters of JSON (at least one), and how many are left. */
+export function cutToBudget<T>(all: readonly T[], skip: number, budget: number): { items: T[]; rest: number } {
+  const rest = all.slice(skip);
   const items: T[] = [];
   let used = 0;
   for (const item of rest) {
@@ -83,18 +100,7 @@ export async function fetchPage<T>(
     items.push(item);
     used += size;
   }
-  if (items.length < rest.length) {
-    return {
-      items,
-      nextToken: encodeCursor({ token: cursor.token, skip: cursor.skip + items.length }),
-      truncated: true,
-    };
-  }
-  return {
-    items,
-    ...(page.next === undefined ? {} : { nextToken: encodeCursor({ token: page.next, skip: 0 }) }),
-    truncated: false,
-  };
+  return { items, rest: rest.length - items.length };
 }
 
 /** Tags as a plain object; AWS returns them as `[{ Key, Value }]`. */

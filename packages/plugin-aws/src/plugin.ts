@@ -1,7 +1,14 @@
 import { definePlugin, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
 import type { AwsPluginOptions } from './aws-options.js';
 import { AWS_CREDENTIAL_SLOT, awsCredentialSlot } from './credentials.js';
+import { cloudwatchTools } from './tools/cloudwatch.js';
+import { costTools } from './tools/cost.js';
 import { ec2Tools } from './tools/ec2.js';
+import { eksTools } from './tools/eks.js';
+import { lambdaTools } from './tools/lambda.js';
+import { logsTools } from './tools/logs.js';
+import { rdsTools } from './tools/rds.js';
+import { s3Tools } from './tools/s3.js';
 import { stsTools } from './tools/sts.js';
 import { VERSION } from './version.js';
 
@@ -18,6 +25,16 @@ export function createAwsPlugin(options: AwsPluginOptions = {}): PluginDefinitio
     description:
       'Amazon Web Services: EC2, EKS, RDS, Lambda, S3, CloudWatch metrics, alarms and logs, Cost Explorer. List tools are paginated: pass nextToken back for more.',
     credentials: { [AWS_CREDENTIAL_SLOT]: awsCredentialSlot },
-    tools: [...stsTools(options), ...ec2Tools(options)],
+    tools: [
+      ...stsTools(options),
+      ...ec2Tools(options),
+      ...eksTools(options),
+      ...rdsTools(options),
+      ...lambdaTools(options),
+      ...s3Tools(options),
+      ...cloudwatchTools(options),
+      ...logsTools(options),
+      ...costTools(options),
+    ],
   });
 }

@@ -39,10 +39,10 @@ export function fixture(name: string): string {
   return readFileSync(new URL(name, fixtures), 'utf8');
 }
 
-export const xml = (body: string, status = 200): FakeResponse => ({
+export const xml = (body: string, status = 200, headers: Record<string, string> = {}): FakeResponse => ({
   status,
   body,
-  headers: { 'content-type': 'text/xml' },
+  headers: { 'content-type': 'text/xml', ...headers },
 });
 export const json = (body: string, status = 200, headers: Record<string, string> = {}): FakeResponse => ({
   status,
@@ -60,6 +60,7 @@ export function queryError(code: string, status = 400, type = 'Sender'): FakeRes
   return xml(
     `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>${type}</Type><Code>${code}</Code><Message>User arn:aws:iam::123456789012:user/secret-name is not authorized</Message></Error><RequestId>req-${code}-0001</RequestId></ErrorResponse>`,
     status,
+    { 'x-amzn-requestid': `req-${code}-0001` },
   );
 }
 
@@ -68,6 +69,7 @@ export function ec2Error(code: string, status = 400): FakeResponse {
   return xml(
     `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${code}</Code><Message>You are not authorized to perform this operation. Encoded message: secret-data-123</Message></Error></Errors><RequestID>req-${code}-0001</RequestID></Response>`,
     status,
+    { 'x-amzn-requestid': `req-${code}-0001` },
   );
 }
 
