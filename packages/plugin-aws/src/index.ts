@@ -10,4 +10,6 @@ export {
   resolveAwsCredentials,
 } from './credentials.js';
 export type { AssumeRoleSettings, AwsCredentialsSource, AwsKeyPair, ResolvedAwsCredentials } from './credentials.js';
+export { discoverAws } from './discovery.js';
+export type { DiscoverAwsOptions, DiscoveryPage } from './discovery.js';
 export { AwsQuotaExceededError, awsErrorCode, mapAwsError } from './errors.js';
