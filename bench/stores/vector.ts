@@ -57,6 +57,12 @@ function ticker(label: string): () => void {
   return () => void worker.terminate();
 }
 
+/** CPU seconds this process used since `from`: steadier than wall time on a shared machine. */
+const cpuSeconds = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1e6;
+};
+
 const makeChunk = (i: number, prefix = 'chunk'): VectorChunk => ({
   org: 'bench',
   id: `${prefix}-${i}`,
@@ -99,8 +105,10 @@ async function one(size: number): Promise<string[]> {
   await store.createCollection({ name: 'bench', dimension: DIM });
   let stop = ticker(`adapter load of ${size}`);
   let started = performance.now();
+  let cpu = process.cpuUsage();
   await store.upsert('bench', chunks);
   const adapterLoadS = (performance.now() - started) / 1000;
+  const adapterCpuS = cpuSeconds(cpu);
   stop();
   process.stdout.write(`  adapter: loaded ${size} in ${adapterLoadS.toFixed(1)} s\n`);
 
@@ -125,6 +133,7 @@ async function one(size: number): Promise<string[]> {
     create index t_meta on t using gin (metadata jsonb_path_ops);`);
   stop = ticker(`raw load of ${size}`);
   started = performance.now();
+  cpu = process.cpuUsage();
   await raw.transaction(async (tx) => {
     await rawUpsert(tx, chunks, (done) => {
       if (done % 20_000 === 0) process.stdout.write(`  raw: ${done} rows inserted\n`);
@@ -134,6 +143,7 @@ async function one(size: number): Promise<string[]> {
       analyze t;`);
   });
   const rawLoadS = (performance.now() - started) / 1000;
+  const rawCpuS = cpuSeconds(cpu);
   stop();
   process.stdout.write(`  raw: loaded ${size} in ${rawLoadS.toFixed(1)} s\n`);
 
@@ -174,7 +184,7 @@ async function one(size: number): Promise<string[]> {
   await raw.close();
   const rate = (n: number, s: number): string => (n / s).toFixed(0);
   return [
-    `${size} × ${DIM}-d load (one upsert, HNSW built after): adapter ${adapterLoadS.toFixed(1)} s = ${rate(size, adapterLoadS)} vectors/s, raw PGlite (same bulk strategy) ${rawLoadS.toFixed(1)} s = ${rate(size, rawLoadS)} vectors/s, ratio ${(rawLoadS / adapterLoadS).toFixed(2)}×`,
+    `${size} × ${DIM}-d load (one upsert, HNSW built after): adapter ${adapterLoadS.toFixed(1)} s = ${rate(size, adapterLoadS)} vectors/s, raw PGlite (same bulk strategy) ${rawLoadS.toFixed(1)} s = ${rate(size, rawLoadS)} vectors/s, ratio ${(rawLoadS / adapterLoadS).toFixed(2)}×; CPU (PGlite runs in this process) adapter ${adapterCpuS.toFixed(0)} s, raw ${rawCpuS.toFixed(0)} s, ratio ${(rawCpuS / adapterCpuS).toFixed(2)}×`,
     `${size} × ${DIM}-d incremental upsert (${INCREMENTAL} in batches of 100, live index): adapter ${rate(INCREMENTAL, adapterIncrementalS)} vectors/s, raw ${rate(INCREMENTAL, rawIncrementalS)} vectors/s, ratio ${(rawIncrementalS / adapterIncrementalS).toFixed(2)}×`,
     `${size} × ${DIM}-d k-NN (k=10, 100 queries, alternating): adapter p50 ${percentile(adapterLatency, 50).toFixed(1)} ms / p95 ${percentile(adapterLatency, 95).toFixed(1)} ms; raw p50 ${percentile(rawLatency, 50).toFixed(1)} ms / p95 ${percentile(rawLatency, 95).toFixed(1)} ms; p50 ratio ${(percentile(rawLatency, 50) / percentile(adapterLatency, 50)).toFixed(2)}×; plan uses the HNSW index: ${usesIndex ? 'yes' : 'NO'}`,
   ];
