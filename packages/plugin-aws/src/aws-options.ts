@@ -1,5 +1,5 @@
 import type { ToolContext } from '@aurora-ops/core/plugin-sdk';
-import { resolveAwsCredentials, type AwsCredentialsSource } from './credentials.js';
+import { resolveAwsCredentials, type AwsCredentialsSource, type RoleCache } from './credentials.js';
 
 /** Options of `createAwsPlugin` (and of `discoverAws`). */
 export interface AwsPluginOptions {
@@ -18,6 +18,8 @@ export interface AwsPluginOptions {
   readonly outputBudget?: number;
   /** How often `logs_insights_query` polls for results, in ms. Default 1 000. */
   readonly pollIntervalMs?: number;
+  /** Assumed-role sessions shared by the plugin's calls; `createAwsPlugin` makes one. */
+  readonly roleCache?: RoleCache;
 }
 
 /** The configuration every SDK client of one call is built with. */
@@ -45,6 +47,7 @@ export async function clientConfigFor(
     ...(options.baseCredentials === undefined ? {} : { baseCredentials: options.baseCredentials }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.region === undefined ? {} : { region: options.region }),
+    ...(options.roleCache === undefined ? {} : { roleCache: options.roleCache }),
   });
   return staticClientConfig(options, region ?? resolved.region, resolved.credentials);
 }

@@ -51,6 +51,48 @@ export interface AssumeRoleSettings {
   /** STS endpoint (tests). */
   readonly endpoint?: string;
   readonly region?: string;
+  /**
+   * Assumed-role providers kept in this process's memory, so a role is not assumed again on
+   * every call (the provider refreshes its temporary keys before they expire). Keys include
+   * the org, so two orgs never share a session.
+   */
+  readonly roleCache?: RoleCache;
+  /** The org the cache entry belongs to. */
+  readonly org?: string;
+}
+
+/** In-memory assumed-role providers, oldest evicted first. */
+export interface RoleCache {
+  readonly entries: Map<string, AwsCredentialsSource>;
+  readonly max: number;
+}
+
+export function createRoleCache(max = 256): RoleCache {
+  return { entries: new Map(), max };
+}
+
+/** Refresh temporary keys this long before they expire. */
+const REFRESH_MARGIN_MS = 60_000;
+
+/**
+ * Reuses the keys a provider returned until shortly before they expire; concurrent
+ * callers share one refresh, and a failed refresh is not remembered.
+ */
+function memoize(provider: () => Promise<AwsKeyPair & { readonly expiration?: Date }>): () => Promise<AwsKeyPair> {
+  let cached: { readonly value: AwsKeyPair; readonly expires: number } | undefined;
+  let pending: Promise<AwsKeyPair> | undefined;
+  return () => {
+    if (cached !== undefined && cached.expires - Date.now() > REFRESH_MARGIN_MS) return Promise.resolve(cached.value);
+    pending ??= provider()
+      .then((value) => {
+        cached = { value, expires: value.expiration?.getTime() ?? Number.POSITIVE_INFINITY };
+        return value;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
 }
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -72,19 +114,29 @@ export function awsCredentialsFromSecret(
       });
     }
     const stsRegion = region ?? settings.region ?? 'us-east-1';
-    const provider = fromTemporaryCredentials({
-      params: {
-        RoleArn: secret.role_arn,
-        RoleSessionName: 'aurora-plugin-aws',
-        DurationSeconds: 900,
-        ...(secret.external_id === undefined ? {} : { ExternalId: secret.external_id }),
-      },
-      ...(settings.baseCredentials === undefined ? {} : { masterCredentials: settings.baseCredentials }),
-      clientConfig: {
-        region: stsRegion,
-        ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-      },
-    });
+    const key = [settings.org ?? '', secret.role_arn, secret.external_id ?? '', stsRegion].join('\u0000');
+    const cached = settings.roleCache?.entries.get(key);
+    if (cached !== undefined) return { credentials: cached, region, source: 'assume-role' };
+    const provider = memoize(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: secret.role_arn,
+          RoleSessionName: 'aurora-plugin-aws',
+          DurationSeconds: 900,
+          ...(secret.external_id === undefined ? {} : { ExternalId: secret.external_id }),
+        },
+        ...(settings.baseCredentials === undefined ? {} : { masterCredentials: settings.baseCredentials }),
+        clientConfig: {
+          region: stsRegion,
+          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+        },
+      }),
+    );
+    const cache = settings.roleCache;
+    if (cache !== undefined) {
+      if (cache.entries.size >= cache.max) cache.entries.delete(cache.entries.keys().next().value!);
+      cache.entries.set(key, provider);
+    }
     return { credentials: provider, region, source: 'assume-role' };
   }
   const missing = ['access_key_id', 'secret_access_key'].filter((field) => secret[field] === undefined);
@@ -117,5 +169,5 @@ export async function resolveAwsCredentials(
   if (secret === undefined) {
     return { credentials: settings.baseCredentials, region: undefined, source: 'default-chain' };
   }
-  return awsCredentialsFromSecret(secret, settings);
+  return awsCredentialsFromSecret(secret, { ...settings, org: context.org });
 }

@@ -7,9 +7,16 @@ export {
   awsCredentialSlot,
   awsCredentialsFromSecret,
   awsSecretSchema,
+  createRoleCache,
   resolveAwsCredentials,
 } from './credentials.js';
-export type { AssumeRoleSettings, AwsCredentialsSource, AwsKeyPair, ResolvedAwsCredentials } from './credentials.js';
+export type {
+  AssumeRoleSettings,
+  AwsCredentialsSource,
+  AwsKeyPair,
+  ResolvedAwsCredentials,
+  RoleCache,
+} from './credentials.js';
 export { discoverAws } from './discovery.js';
 export type { DiscoverAwsOptions, DiscoveryPage } from './discovery.js';
 export { AwsQuotaExceededError, awsErrorCode, mapAwsError } from './errors.js';

@@ -1,6 +1,6 @@
 import { definePlugin, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
 import type { AwsPluginOptions } from './aws-options.js';
-import { AWS_CREDENTIAL_SLOT, awsCredentialSlot } from './credentials.js';
+import { AWS_CREDENTIAL_SLOT, awsCredentialSlot, createRoleCache } from './credentials.js';
 import { cloudwatchTools } from './tools/cloudwatch.js';
 import { costTools } from './tools/cost.js';
 import { ec2Tools } from './tools/ec2.js';
@@ -17,7 +17,8 @@ import { VERSION } from './version.js';
  * Explorer, and guarded write tools for EC2 instances. Every tool reads the `aws`
  * credential slot; without one (standalone) the SDK's default credential chain is used.
  */
-export function createAwsPlugin(options: AwsPluginOptions = {}): PluginDefinition {
+export function createAwsPlugin(settings: AwsPluginOptions = {}): PluginDefinition {
+  const options: AwsPluginOptions = { ...settings, roleCache: settings.roleCache ?? createRoleCache() };
   return definePlugin({
     name: 'aws',
     version: VERSION,

@@ -145,6 +145,10 @@ describe('credentials from a secret reference', () => {
     );
     expect(describe?.headers['x-amz-security-token']).toMatch(/^AQoDYXdzEPT/);
     expect(JSON.stringify(result)).not.toContain('EXAMPLEKEY-assumed');
+    // The assumed-role session is kept in memory for the next call of the same org.
+    await client.callTool('ec2_list_instances', { region: 'ap-southeast-2' }, meta('role'));
+    expect(aws.calls('sts:AssumeRole')).toHaveLength(1);
+    expect(aws.calls('ec2:DescribeInstances')).toHaveLength(2);
   });
 
   it('a secret without the key pair or a role is CONFIGURATION_ERROR naming the missing field', async () => {

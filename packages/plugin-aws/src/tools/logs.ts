@@ -164,7 +164,10 @@ export function logsTools(options: AwsPluginOptions): AnyToolDefinition[] {
       let response: GetQueryResultsCommandOutput;
       if (input.nextToken !== undefined) {
         const cursor = decodeCursor(input.nextToken);
-        queryId = cursor.token ?? '';
+        if (cursor.token === undefined) {
+          throw new InvalidInputError({ message: 'nextToken does not name a query.', details: { field: 'nextToken' } });
+        }
+        queryId = cursor.token;
         skip = cursor.skip;
         response = await results(queryId);
       } else {
