@@ -1,4 +1,5 @@
 import { definePlugin, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsPluginOptions } from './aws-options.js';
 import { AWS_CREDENTIAL_SLOT, awsCredentialSlot, createRoleCache } from './credentials.js';
 import { cloudwatchTools } from './tools/cloudwatch.js';
@@ -18,7 +19,12 @@ import { VERSION } from './version.js';
  * credential slot; without one (standalone) the SDK's default credential chain is used.
  */
 export function createAwsPlugin(settings: AwsPluginOptions = {}): PluginDefinition {
-  const options: AwsPluginOptions = { ...settings, roleCache: settings.roleCache ?? createRoleCache() };
+  const options: AwsPluginOptions = {
+    ...settings,
+    // One default chain per plugin: it caches what it found (and refreshes expiring keys).
+    baseCredentials: settings.baseCredentials ?? fromNodeProviderChain(),
+    roleCache: settings.roleCache ?? createRoleCache(),
+  };
   return definePlugin({
     name: 'aws',
     version: VERSION,
