@@ -200,7 +200,7 @@ describe('EC2 instance state changes', () => {
       'ec2_reboot_instances',
       'RebootInstances',
       'ec2-reboot-instances.xml',
-      { previousState: 'running', currentState: 'rebooting' },
+      { previousState: 'unchanged', currentState: 'reboot-requested' },
     ],
     [
       'ec2_terminate_instances',

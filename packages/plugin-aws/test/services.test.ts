@@ -318,6 +318,7 @@ describe('CloudWatch (JSON 1.0)', () => {
       StartTime: 1731250800,
       EndTime: 1731254400,
       ScanBy: 'TimestampDescending',
+      MaxDatapoints: 500,
     });
   });
 

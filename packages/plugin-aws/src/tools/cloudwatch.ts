@@ -47,7 +47,13 @@ export function cloudwatchTools(options: AwsPluginOptions): AnyToolDefinition[] 
       queries: z.array(query).min(1).max(20),
       startTime: isoDate,
       endTime: isoDate,
-      maxDatapoints: z.number().int().min(1).max(100_800).default(1_440),
+      maxDatapoints: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_800)
+        .default(500)
+        .describe('Data points per page over all queries (default 500; nextToken fetches the rest)'),
       nextToken: nextTokenField,
     }),
     output: z.object({

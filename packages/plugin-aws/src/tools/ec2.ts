@@ -259,7 +259,12 @@ export function ec2Tools(options: AwsPluginOptions): AnyToolDefinition[] {
       await awsCall('ec2:RebootInstances', () =>
         ec2.send(new RebootInstancesCommand({ InstanceIds }), { abortSignal }),
       );
-      return InstanceIds.map((instanceId) => ({ instanceId, previousState: 'running', currentState: 'rebooting' }));
+      // RebootInstances reports no states: say what is known, not a guess.
+      return InstanceIds.map((instanceId) => ({
+        instanceId,
+        previousState: 'unchanged',
+        currentState: 'reboot-requested',
+      }));
     },
   );
   const terminate = change(
