@@ -157,6 +157,7 @@ export type {
 } from './storage/vector/vector-store.js';
 export { VECTOR_MIGRATIONS, createPgvectorStore } from './storage/vector/pgvector-vector-store.js';
 export type { PgvectorStoreOptions } from './storage/vector/pgvector-vector-store.js';
+export type { PgvectorBulkLoadOptions } from './storage/vector/pgvector-bulk-load.js';
 export { RISKS, annotationsForRisk, maxRisk, riskFromAnnotations } from './confirmation/risk.js';
 export type { Risk, RiskAnnotations } from './confirmation/risk.js';
 export type {
