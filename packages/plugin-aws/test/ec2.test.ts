@@ -3,7 +3,7 @@ import { AuroraError } from '@aurora-ops/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsPlugin } from '../src/index.js';
 import { runTool } from './support/call-tool.js';
-import { ec2Error, fixture, startFakeAws, TEST_KEYS, xml, type FakeAws } from './support/fake-aws.js';
+import { ec2Error, fixture, queryError, startFakeAws, TEST_KEYS, xml, type FakeAws } from './support/fake-aws.js';
 
 let aws: FakeAws;
 beforeAll(async () => {
@@ -30,6 +30,20 @@ describe('sts_get_caller_identity', () => {
     expect(request?.headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/sts\/aws4_request, SignedHeaders=.+, Signature=[0-9a-f]{64}$/,
     );
+  });
+});
+
+describe('throttling on the query protocol', () => {
+  it('retries a 400 Throttling twice with backoff, then succeeds (3 requests)', async () => {
+    aws.on(
+      'sts:GetCallerIdentity',
+      queryError('Throttling'),
+      queryError('Throttling'),
+      xml(fixture('sts-get-caller-identity.xml')),
+    );
+    const result = await runTool(plugin(), 'sts_get_caller_identity', {});
+    expect(result.account).toBe('123456789012');
+    expect(aws.calls('sts:GetCallerIdentity')).toHaveLength(3);
   });
 });
 
