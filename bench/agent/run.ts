@@ -1,0 +1,22 @@
+/**
+ * `pnpm bench:agent [section…]`: the agent runtime's overheads in one run. Sections:
+ * `tools` (tool-call round trip through the MCP host beside the bare MCP SDK, per transport),
+ * `steps` (agent step overhead per checkpointer, and token events/s through the stream).
+ */
+import { benchAgentSteps } from './agent-steps.js';
+import { benchToolCalls } from './tool-calls.js';
+
+const sections: Record<string, () => Promise<void>> = { tools: benchToolCalls, steps: benchAgentSteps };
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in sections)) {
+    console.error(`Unknown section "${name}". Sections: ${Object.keys(sections).join(', ')}`);
+    process.exit(2);
+  }
+}
+console.log(`# Agent benchmarks (Node ${process.version}, medians of interleaved rounds)`);
+for (const [name, run] of Object.entries(sections)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stdout.write(`\nrunning ${name}…\n`);
+  await run();
+}
