@@ -13,6 +13,7 @@ import type { AgentDeps, RunContext } from './run-context.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { executeTool, notRun, throwIfAborted } from './tool-execution.js';
 import { READ_RESULT_DEFINITION, READ_RESULT_TOOL, readResultPage } from './tool-results.js';
+import { createTokenBuffer } from './token-buffer.js';
 
 /** Finds the run a node serves from `configurable.run_id`. */
 export type RunLookup = (config: RunnableConfig) => RunContext;
@@ -110,11 +111,13 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     ];
     const { definitions } = toolDefinitions(deps);
     let merged: AIMessageChunk | undefined;
+    const tokens = createTokenBuffer((text) => context.stream.emit({ type: 'token.streamed', text }));
     for await (const chunk of await bind(context.model, definitions).stream(input, { signal: context.signal })) {
       const text = typeof chunk.content === 'string' ? chunk.content : textOf(chunk);
-      if (text) context.stream.emit({ type: 'token.streamed', text });
+      if (text) tokens.push(text);
       merged = merged ? merged.concat(chunk) : chunk;
     }
+    tokens.flush();
     throwIfAborted(context);
     const usage = recordUsage(deps, context, merged ?? new AIMessage(''));
     const text = deps.redactor.redact(merged ? textOf(merged) : '');
