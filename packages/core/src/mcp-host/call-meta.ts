@@ -1,14 +1,8 @@
+import { AURORA_META } from '../internal/aurora-meta.js';
 import type { ToolCallContext } from './mcp-host.js';
 
 /** The `_meta` keys Aurora sends with every tool call (see docs/mcp-host.md). */
-export const META_KEYS = {
-  org: 'aurora/org',
-  user: 'aurora/user',
-  session: 'aurora/session',
-  runId: 'aurora/runId',
-  toolCallId: 'aurora/toolCallId',
-  credentials: 'aurora/credentials',
-} as const;
+export const META_KEYS = AURORA_META;
 
 /**
  * Builds a call's `_meta`: the caller's identity and, when the plugin has credential slots,

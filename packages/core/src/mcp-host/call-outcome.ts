@@ -1,3 +1,4 @@
+import { AURORA_META } from '../internal/aurora-meta.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
 import { isErrorCode } from '../errors/codes.js';
@@ -16,7 +17,7 @@ import type { ToolCallOutcome } from './mcp-host.js';
 export const identityRedactor: Redacting = { redact: (text) => text, redactDeep: (value) => value };
 
 /** Where Aurora plugins put the serialized error of an error result (also `structuredContent.error` when they can). */
-export const RESULT_ERROR_META_KEY = 'aurora/error';
+export const RESULT_ERROR_META_KEY = AURORA_META.error;
 
 /** Longest plugin text copied into an error message. */
 const MAX_ERROR_TEXT = 2_000;

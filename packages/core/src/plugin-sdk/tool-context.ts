@@ -1,3 +1,4 @@
+import { AURORA_META } from '../internal/aurora-meta.js';
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { InvalidInputError } from '../errors/errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -10,19 +11,7 @@ import type { ObjectStore } from '../storage/objects/object-store.js';
  * client sends none of them; the plugin then runs for its default org with no
  * credential references (tools fall back to the platform's default credential chain).
  */
-export const AURORA_META = {
-  org: 'aurora/org',
-  user: 'aurora/user',
-  session: 'aurora/session',
-  runId: 'aurora/runId',
-  toolCallId: 'aurora/toolCallId',
-  /** `{ [slot]: secretReference }`: references only, never values. */
-  credentials: 'aurora/credentials',
-  /** On a listed tool: its risk. */
-  risk: 'aurora/risk',
-  /** On an error result: the serialized `AuroraError`. */
-  error: 'aurora/error',
-} as const;
+export { AURORA_META };
 
 /** What Aurora's host says about a call, read from the request `_meta`. */
 export interface AuroraCallMeta {

@@ -1,0 +1,17 @@
+/**
+ * The MCP `_meta` keys of Aurora's wire contract between its host and its plugins, in one
+ * place so the two sides cannot drift (docs/mcp-host.md, docs/plugins.md).
+ */
+export const AURORA_META = {
+  org: 'aurora/org',
+  user: 'aurora/user',
+  session: 'aurora/session',
+  runId: 'aurora/runId',
+  toolCallId: 'aurora/toolCallId',
+  /** `{ [slot]: secretReference }`: references only, never values. */
+  credentials: 'aurora/credentials',
+  /** On a listed tool: its risk. */
+  risk: 'aurora/risk',
+  /** On an error result: the serialized `AuroraError`. */
+  error: 'aurora/error',
+} as const;
