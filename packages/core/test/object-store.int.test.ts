@@ -64,6 +64,14 @@ describeObjectStoreConformance(
       buckets.delete(store);
       return Promise.resolve();
     },
+    skip: [
+      {
+        reason:
+          's3rver writes an object in place (createWriteStream on the final path, no temp file and rename), so two ' +
+          'concurrent puts to one key can interleave; S3 and MinIO replace objects atomically',
+        tests: ['concurrent puts to one key leave one whole version'],
+      },
+    ],
   },
   { createLimited: (max) => s3Store(undefined, { maxObjectSize: max }) },
 );
