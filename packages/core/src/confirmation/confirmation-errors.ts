@@ -3,17 +3,9 @@ import { AuroraError, type AuroraErrorOptions } from '../errors/aurora-error.js'
 /* Errors callers of the ConfirmationService branch on. Each carries a `Symbol.for` marker,
    like the classes in `errors/errors.ts`, so `isInstance` works across bundles. */
 
-function mark(error: AuroraError, name: string): void {
+const mark = (error: AuroraError, name: string): void => {
   Object.defineProperty(error, Symbol.for(`aurora.error.${name}`), { value: true, enumerable: false });
-}
-
-function marked(error: unknown, name: string): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[Symbol.for(`aurora.error.${name}`)] === true
-  );
-}
+};
 
 /**
  * The confirmation is not in a state that allows this: already decided, or a second request
@@ -26,7 +18,7 @@ export class ConfirmationConflictError extends AuroraError {
     mark(this, 'ConfirmationConflictError');
   }
   static override isInstance(error: unknown): error is ConfirmationConflictError {
-    return marked(error, 'ConfirmationConflictError');
+    return AuroraError.hasMarker(error, 'aurora.error.ConfirmationConflictError');
   }
 }
 
@@ -38,6 +30,6 @@ export class ConfirmationExpiredError extends AuroraError {
     mark(this, 'ConfirmationExpiredError');
   }
   static override isInstance(error: unknown): error is ConfirmationExpiredError {
-    return marked(error, 'ConfirmationExpiredError');
+    return AuroraError.hasMarker(error, 'aurora.error.ConfirmationExpiredError');
   }
 }
