@@ -16,11 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseCheckpointer, type DatabaseCheckpointer } from '../src/agent/database-checkpointer.js';
 import { InvalidInputError } from '../src/errors/errors.js';
 import type { Database } from '../src/storage/database/database.js';
-import { createPgliteDatabase } from '../src/storage/pglite/index.js';
-import { createPostgresDatabase } from '../src/storage/postgres/index.js';
-import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from './support/postgres.js';
-
-const serverUp = await postgresAvailable();
+import { BACKENDS } from './support/agent-harness.js';
 
 function checkpointAt(step: number, values: Record<string, unknown> = {}): Checkpoint {
   return {
@@ -41,32 +37,7 @@ async function collect(iterable: AsyncIterable<CheckpointTuple>): Promise<Checkp
   return out;
 }
 
-const backends: { name: string; skip?: string; open(): Promise<{ database: Database; close(): Promise<void> }> }[] = [
-  {
-    name: 'PostgreSQL',
-    skip: serverUp ? undefined : 'no PostgreSQL server at AURORA_TEST_POSTGRES_URL',
-    async open() {
-      const throwaway: ThrowawayDatabase = await createThrowawayDatabase();
-      const database = createPostgresDatabase({ connectionString: throwaway.url, max: 4 });
-      return {
-        database,
-        close: async () => {
-          await database.close();
-          await throwaway.drop();
-        },
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    open() {
-      const database = createPgliteDatabase({ vector: false });
-      return Promise.resolve({ database, close: () => database.close() });
-    },
-  },
-];
-
-for (const backend of backends) {
+for (const backend of BACKENDS) {
   describe.skipIf(backend.skip !== undefined)(
     `DatabaseCheckpointer on ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`,
     () => {
