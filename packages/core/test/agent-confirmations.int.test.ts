@@ -5,297 +5,275 @@
  * rejection, expiry, tampering, replay or anything a tool result says.
  */
 import { ToolMessage, type BaseMessage } from '@langchain/core/messages';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createDatabaseCheckpointer } from '../src/agent/database-checkpointer.js';
 import { AuroraError } from '../src/errors/aurora-error.js';
-import type { Database } from '../src/storage/database/database.js';
-import { BACKENDS, approvePending, createHarness, finish, ofType, type Harness } from './support/agent-harness.js';
+import { describeOnBackends, approvePending, createHarness, finish, ofType } from './support/agent-harness.js';
 
 const lastToolText = (messages: readonly BaseMessage[]): string => {
   const last = [...messages].reverse().find((message) => ToolMessage.isInstance(message));
   return typeof last?.content === 'string' ? last.content : '';
 };
 
-for (const backend of BACKENDS) {
-  describe.skipIf(backend.skip !== undefined)(
-    `agent confirmations on ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`,
-    () => {
-      let opened: { database: Database; close(): Promise<void> };
-      const harnesses: Harness[] = [];
-      const harness = async (options: Parameters<typeof createHarness>[1]) => {
-        const made = await createHarness(opened.database, options);
-        harnesses.push(made);
-        return made;
-      };
+describeOnBackends('agent confirmations', ({ harness, database }) => {
+  it('a read tool runs without pause and the answer streams', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__get_status', args: { service: 'checkout' } }] },
+        (messages) => ({ text: `Checkout: ${lastToolText(messages)}` }),
+      ],
+    });
+    const { events, result } = await finish(
+      await h.agent.run({ org: 'acme', user: 'bob', message: 'How is checkout?' }),
+    );
+    expect(result.status).toBe('completed');
+    expect(result.text).toBe('Checkout: service checkout is degraded: p99 latency 2.3s');
+    expect(h.calls).toEqual([{ tool: 'get_status', args: { service: 'checkout' } }]);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events[0]).toMatchObject({ type: 'run.started', org: 'acme', user: 'bob', model: 'scripted:test' });
+    expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed', steps: 2 });
+    expect(ofType(events, 'tool-call.started')[0]).toMatchObject({
+      tool: 'ops__get_status',
+      plugin: 'ops',
+      risk: 'read',
+    });
+    expect(ofType(events, 'tool-call.finished')[0]).toMatchObject({
+      ok: true,
+      result: expect.stringContaining('degraded'),
+    });
+    expect(
+      ofType(events, 'token.streamed')
+        .map((event) => event.text)
+        .join(''),
+    ).toBe(result.text);
+    expect(ofType(events, 'usage.recorded')).toHaveLength(2);
+    expect(ofType(events, 'confirmation.requested')).toEqual([]);
+    expect(h.model.calls[0]?.tools).toContain('ops__delete_instance');
+  });
 
-      beforeAll(async () => {
-        opened = await backend.open();
-      }, 60_000);
-      afterAll(async () => {
-        for (const made of harnesses) await made.close();
-        await opened?.close();
-      });
+  it('a destructive tool pauses; approve → resume runs it once with the exact arguments; a replayed resume does not', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-0abc' } }] },
+        (messages) => ({ text: `Done: ${lastToolText(messages)}` }),
+      ],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-0abc' }));
+    expect(first.result.status).toBe('paused');
+    expect(h.calls).toEqual([]);
+    const requested = ofType(first.events, 'confirmation.requested');
+    expect(requested).toHaveLength(1);
+    expect(requested[0]).toMatchObject({
+      tool: 'ops__delete_instance',
+      plugin: 'ops',
+      arguments: { id: 'i-0abc' },
+      risk: 'destructive',
+      reason: 'risk',
+    });
+    expect(first.events.at(-1)).toMatchObject({ type: 'run.finished', status: 'paused' });
 
-      it('a read tool runs without pause and the answer streams', async () => {
-        const h = await harness({
-          turns: [
-            { toolCalls: [{ name: 'ops__get_status', args: { service: 'checkout' } }] },
-            (messages) => ({ text: `Checkout: ${lastToolText(messages)}` }),
+    await approvePending(h.confirmations, 'acme', first.result.runId);
+    const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result.status).toBe('completed');
+    expect(resumed.result.text).toBe('Done: deleted i-0abc');
+    expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-0abc' } }]);
+    expect(resumed.events[0]).toMatchObject({ type: 'run.started', resumed: true, seq: first.events.length + 1 });
+    expect(ofType(resumed.events, 'confirmation.resolved')[0]).toMatchObject({ decision: 'approved', by: 'olive' });
+
+    await expect(h.agent.resume({ org: 'acme', runId: first.result.runId })).rejects.toSatisfy(
+      (error: unknown) => AuroraError.isInstance(error) && error.code === 'CONFLICT',
+    );
+    expect(h.calls).toHaveLength(1);
+  });
+
+  it('progress notifications become tool-call.progressed events', async () => {
+    const h = await harness({
+      turns: [{ toolCalls: [{ name: 'ops__slow_scan', args: {} }] }, { text: 'scanned' }],
+    });
+    const { events } = await finish(await h.agent.run({ org: 'acme', message: 'scan' }));
+    const started = ofType(events, 'tool-call.started')[0]!;
+    expect(ofType(events, 'tool-call.progressed')).toMatchObject([
+      { toolCallId: started.toolCallId, progress: 1, total: 2, message: 'scanned 1 of 2' },
+      { toolCallId: started.toolCallId, progress: 2, total: 2, message: 'scanned 2 of 2' },
+    ]);
+  });
+
+  it('a restarted agent (new host, new process state) resumes the paused run from the database', async () => {
+    const turns = [
+      { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-restart' } }] },
+      (messages: readonly BaseMessage[]) => ({ text: `After restart: ${lastToolText(messages)}` }),
+    ];
+    const before = await createHarness(database(), { turns });
+    const first = await finish(await before.agent.run({ org: 'acme', message: 'Delete i-restart' }));
+    expect(first.result.status).toBe('paused');
+    await before.close();
+    // The new process has a fresh scripted model: skip the turn the old one used.
+    const after = await harness({ turns: [turns[1]!] });
+    await approvePending(after.confirmations, 'acme', first.result.runId);
+    const resumed = await finish(await after.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result).toMatchObject({ status: 'completed', text: 'After restart: deleted i-restart' });
+    expect([...before.calls, ...after.calls]).toEqual([{ tool: 'delete_instance', args: { id: 'i-restart' } }]);
+  });
+
+  it('with requireToken, the approval token handed to resume lets the call run once', async () => {
+    const h = await harness({
+      requireToken: true,
+      turns: [
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-token' } }] },
+        (messages) => ({ text: lastToolText(messages) }),
+      ],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-token' }));
+    const confirmationId = ofType(first.events, 'confirmation.requested')[0]!.confirmationId;
+    const token = await approvePending(h.confirmations, 'acme', first.result.runId);
+    const resumed = await finish(
+      await h.agent.resume({ org: 'acme', runId: first.result.runId, tokens: { [confirmationId]: token } }),
+    );
+    expect(resumed.result.text).toBe('deleted i-token');
+    expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-token' } }]);
+  });
+
+  it('a run left running by a dead process resumes from its last checkpoint without redoing finished tool calls', async () => {
+    let reachedSecondTurn: () => void = () => undefined;
+    const second = new Promise<void>((resolve) => {
+      reachedSecondTurn = resolve;
+    });
+    const crashed = await createHarness(database(), {
+      turns: [
+        { toolCalls: [{ name: 'ops__get_status', args: { service: 'payments' } }] },
+        () => {
+          reachedSecondTurn();
+          return new Promise<never>(() => undefined); // the process "dies" here
+        },
+      ],
+    });
+    const handle = await crashed.agent.run({ org: 'acme', message: 'payments?' });
+    await second;
+    // A new process picks the run up (the old one never finishes it).
+    const after = await harness({ turns: [(messages) => ({ text: `Recovered: ${lastToolText(messages)}` })] });
+    const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+    expect(resumed.result).toMatchObject({
+      status: 'completed',
+      text: 'Recovered: service payments is degraded: p99 latency 2.3s',
+    });
+    expect(crashed.calls).toHaveLength(1);
+    expect(after.calls).toEqual([]);
+    await crashed.agent.cancel('acme', handle.runId);
+    await crashed.close();
+  });
+
+  it('rejection: the model is told it did not run', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__scale', args: { service: 'api', replicas: 0 } }] },
+        (messages) => ({ text: lastToolText(messages) }),
+      ],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Scale api to 0' }));
+    expect(ofType(first.events, 'confirmation.requested')[0]).toMatchObject({ risk: 'write' });
+    await approvePending(h.confirmations, 'acme', first.result.runId, 'reject');
+    const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result.text).toMatch(/^Not run: .*rejected/);
+    expect(ofType(resumed.events, 'confirmation.resolved')[0]).toMatchObject({ decision: 'rejected' });
+    expect(h.calls).toEqual([]);
+  });
+
+  it('an expired request: the model is told, nothing runs', async () => {
+    const h = await harness({
+      ttlMs: 50,
+      turns: [
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-late' } }] },
+        (messages) => ({ text: lastToolText(messages) }),
+      ],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-late' }));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result.text).toMatch(/^Not run: .*expired/);
+    expect(h.calls).toEqual([]);
+  });
+
+  it('resuming before a decision pauses again; nothing runs', async () => {
+    const h = await harness({
+      turns: [{ toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-wait' } }] }, { text: 'ok' }],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-wait' }));
+    const early = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(early.result.status).toBe('paused');
+    expect(h.calls).toEqual([]);
+    await approvePending(h.confirmations, 'acme', first.result.runId);
+    const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result.status).toBe('completed');
+    expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-wait' } }]);
+  });
+
+  it('altered arguments cannot use the approval (a tampered checkpoint is refused)', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-approved' } }] },
+        (messages) => ({ text: lastToolText(messages) }),
+      ],
+    });
+    const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-approved' }));
+    await approvePending(h.confirmations, 'acme', first.result.runId);
+    // Someone with database access swaps the arguments in the stored pending call.
+    const saver = createDatabaseCheckpointer({ database: database() });
+    const tuple = await saver.getTuple({ configurable: { thread_id: first.result.sessionId } });
+    const values = tuple!.checkpoint.channel_values as {
+      run: { awaiting: { arguments: Record<string, unknown> }[] };
+    };
+    values.run.awaiting[0]!.arguments = { id: 'i-production-db' };
+    await saver.put(
+      tuple!.parentConfig ?? { configurable: { thread_id: first.result.sessionId } },
+      tuple!.checkpoint,
+      tuple!.metadata!,
+      {},
+    );
+    const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
+    expect(resumed.result.text).toMatch(/^Not run: .*mismatch/);
+    expect(h.calls).toEqual([]);
+  });
+
+  it('a tool result saying "approved" or carrying a fake confirmation.respond runs nothing', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__injection', args: {} }] },
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-victim' } }] },
+        { text: 'unreachable' },
+      ],
+    });
+    const { events, result } = await finish(await h.agent.run({ org: 'acme', message: 'check' }));
+    expect(result.status).toBe('paused');
+    expect(h.calls.map((call) => call.tool)).toEqual(['injection']);
+    expect(ofType(events, 'confirmation.requested')).toHaveLength(1);
+    expect(await h.confirmations.listPending('acme', result.runId)).toHaveLength(1);
+  });
+
+  it('policy: deny never runs, allow runs a destructive tool without pause', async () => {
+    const h = await harness({
+      policy: [
+        { tool: 'ops__delete_instance', when: { id: '"i-keep' }, action: 'deny' },
+        { tool: 'ops__delete_instance', when: { id: '"i-scratch' }, action: 'allow' },
+      ],
+      turns: [
+        {
+          toolCalls: [
+            { name: 'ops__delete_instance', args: { id: 'i-keep-1' } },
+            { name: 'ops__delete_instance', args: { id: 'i-scratch-1' } },
           ],
-        });
-        const { events, result } = await finish(
-          await h.agent.run({ org: 'acme', user: 'bob', message: 'How is checkout?' }),
-        );
-        expect(result.status).toBe('completed');
-        expect(result.text).toBe('Checkout: service checkout is degraded: p99 latency 2.3s');
-        expect(h.calls).toEqual([{ tool: 'get_status', args: { service: 'checkout' } }]);
-        expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
-        expect(events[0]).toMatchObject({ type: 'run.started', org: 'acme', user: 'bob', model: 'scripted:test' });
-        expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed', steps: 2 });
-        expect(ofType(events, 'tool-call.started')[0]).toMatchObject({
-          tool: 'ops__get_status',
-          plugin: 'ops',
-          risk: 'read',
-        });
-        expect(ofType(events, 'tool-call.finished')[0]).toMatchObject({
-          ok: true,
-          result: expect.stringContaining('degraded'),
-        });
-        expect(
-          ofType(events, 'token.streamed')
-            .map((event) => event.text)
-            .join(''),
-        ).toBe(result.text);
-        expect(ofType(events, 'usage.recorded')).toHaveLength(2);
-        expect(ofType(events, 'confirmation.requested')).toEqual([]);
-        expect(h.model.calls[0]?.tools).toContain('ops__delete_instance');
-      });
-
-      it('a destructive tool pauses; approve → resume runs it once with the exact arguments; a replayed resume does not', async () => {
-        const h = await harness({
-          turns: [
-            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-0abc' } }] },
-            (messages) => ({ text: `Done: ${lastToolText(messages)}` }),
-          ],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-0abc' }));
-        expect(first.result.status).toBe('paused');
-        expect(h.calls).toEqual([]);
-        const requested = ofType(first.events, 'confirmation.requested');
-        expect(requested).toHaveLength(1);
-        expect(requested[0]).toMatchObject({
-          tool: 'ops__delete_instance',
-          plugin: 'ops',
-          arguments: { id: 'i-0abc' },
-          risk: 'destructive',
-          reason: 'risk',
-        });
-        expect(first.events.at(-1)).toMatchObject({ type: 'run.finished', status: 'paused' });
-
-        await approvePending(h.confirmations, 'acme', first.result.runId);
-        const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result.status).toBe('completed');
-        expect(resumed.result.text).toBe('Done: deleted i-0abc');
-        expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-0abc' } }]);
-        expect(resumed.events[0]).toMatchObject({ type: 'run.started', resumed: true, seq: first.events.length + 1 });
-        expect(ofType(resumed.events, 'confirmation.resolved')[0]).toMatchObject({ decision: 'approved', by: 'olive' });
-
-        await expect(h.agent.resume({ org: 'acme', runId: first.result.runId })).rejects.toSatisfy(
-          (error: unknown) => AuroraError.isInstance(error) && error.code === 'CONFLICT',
-        );
-        expect(h.calls).toHaveLength(1);
-      });
-
-      it('progress notifications become tool-call.progressed events', async () => {
-        const h = await harness({
-          turns: [{ toolCalls: [{ name: 'ops__slow_scan', args: {} }] }, { text: 'scanned' }],
-        });
-        const { events } = await finish(await h.agent.run({ org: 'acme', message: 'scan' }));
-        const started = ofType(events, 'tool-call.started')[0]!;
-        expect(ofType(events, 'tool-call.progressed')).toMatchObject([
-          { toolCallId: started.toolCallId, progress: 1, total: 2, message: 'scanned 1 of 2' },
-          { toolCallId: started.toolCallId, progress: 2, total: 2, message: 'scanned 2 of 2' },
-        ]);
-      });
-
-      it('a restarted agent (new host, new process state) resumes the paused run from the database', async () => {
-        const turns = [
-          { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-restart' } }] },
-          (messages: readonly BaseMessage[]) => ({ text: `After restart: ${lastToolText(messages)}` }),
-        ];
-        const before = await createHarness(opened.database, { turns });
-        const first = await finish(await before.agent.run({ org: 'acme', message: 'Delete i-restart' }));
-        expect(first.result.status).toBe('paused');
-        await before.close();
-        // The new process has a fresh scripted model: skip the turn the old one used.
-        const after = await harness({ turns: [turns[1]!] });
-        await approvePending(after.confirmations, 'acme', first.result.runId);
-        const resumed = await finish(await after.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result).toMatchObject({ status: 'completed', text: 'After restart: deleted i-restart' });
-        expect([...before.calls, ...after.calls]).toEqual([{ tool: 'delete_instance', args: { id: 'i-restart' } }]);
-      });
-
-      it('with requireToken, the approval token handed to resume lets the call run once', async () => {
-        const h = await harness({
-          requireToken: true,
-          turns: [
-            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-token' } }] },
-            (messages) => ({ text: lastToolText(messages) }),
-          ],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-token' }));
-        const confirmationId = ofType(first.events, 'confirmation.requested')[0]!.confirmationId;
-        const token = await approvePending(h.confirmations, 'acme', first.result.runId);
-        const resumed = await finish(
-          await h.agent.resume({ org: 'acme', runId: first.result.runId, tokens: { [confirmationId]: token } }),
-        );
-        expect(resumed.result.text).toBe('deleted i-token');
-        expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-token' } }]);
-      });
-
-      it('a run left running by a dead process resumes from its last checkpoint without redoing finished tool calls', async () => {
-        let reachedSecondTurn: () => void = () => undefined;
-        const second = new Promise<void>((resolve) => {
-          reachedSecondTurn = resolve;
-        });
-        const crashed = await createHarness(opened.database, {
-          turns: [
-            { toolCalls: [{ name: 'ops__get_status', args: { service: 'payments' } }] },
-            () => {
-              reachedSecondTurn();
-              return new Promise<never>(() => undefined); // the process "dies" here
-            },
-          ],
-        });
-        const handle = await crashed.agent.run({ org: 'acme', message: 'payments?' });
-        await second;
-        // A new process picks the run up (the old one never finishes it).
-        const after = await harness({ turns: [(messages) => ({ text: `Recovered: ${lastToolText(messages)}` })] });
-        const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
-        expect(resumed.result).toMatchObject({
-          status: 'completed',
-          text: 'Recovered: service payments is degraded: p99 latency 2.3s',
-        });
-        expect(crashed.calls).toHaveLength(1);
-        expect(after.calls).toEqual([]);
-        await crashed.agent.cancel('acme', handle.runId);
-        await crashed.close();
-      });
-
-      it('rejection: the model is told it did not run', async () => {
-        const h = await harness({
-          turns: [
-            { toolCalls: [{ name: 'ops__scale', args: { service: 'api', replicas: 0 } }] },
-            (messages) => ({ text: lastToolText(messages) }),
-          ],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Scale api to 0' }));
-        expect(ofType(first.events, 'confirmation.requested')[0]).toMatchObject({ risk: 'write' });
-        await approvePending(h.confirmations, 'acme', first.result.runId, 'reject');
-        const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result.text).toMatch(/^Not run: .*rejected/);
-        expect(ofType(resumed.events, 'confirmation.resolved')[0]).toMatchObject({ decision: 'rejected' });
-        expect(h.calls).toEqual([]);
-      });
-
-      it('an expired request: the model is told, nothing runs', async () => {
-        const h = await harness({
-          ttlMs: 50,
-          turns: [
-            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-late' } }] },
-            (messages) => ({ text: lastToolText(messages) }),
-          ],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-late' }));
-        await new Promise((resolve) => setTimeout(resolve, 120));
-        const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result.text).toMatch(/^Not run: .*expired/);
-        expect(h.calls).toEqual([]);
-      });
-
-      it('resuming before a decision pauses again; nothing runs', async () => {
-        const h = await harness({
-          turns: [{ toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-wait' } }] }, { text: 'ok' }],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-wait' }));
-        const early = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(early.result.status).toBe('paused');
-        expect(h.calls).toEqual([]);
-        await approvePending(h.confirmations, 'acme', first.result.runId);
-        const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result.status).toBe('completed');
-        expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-wait' } }]);
-      });
-
-      it('altered arguments cannot use the approval (a tampered checkpoint is refused)', async () => {
-        const h = await harness({
-          turns: [
-            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-approved' } }] },
-            (messages) => ({ text: lastToolText(messages) }),
-          ],
-        });
-        const first = await finish(await h.agent.run({ org: 'acme', message: 'Delete i-approved' }));
-        await approvePending(h.confirmations, 'acme', first.result.runId);
-        // Someone with database access swaps the arguments in the stored pending call.
-        const saver = createDatabaseCheckpointer({ database: opened.database });
-        const tuple = await saver.getTuple({ configurable: { thread_id: first.result.sessionId } });
-        const values = tuple!.checkpoint.channel_values as {
-          run: { awaiting: { arguments: Record<string, unknown> }[] };
-        };
-        values.run.awaiting[0]!.arguments = { id: 'i-production-db' };
-        await saver.put(
-          tuple!.parentConfig ?? { configurable: { thread_id: first.result.sessionId } },
-          tuple!.checkpoint,
-          tuple!.metadata!,
-          {},
-        );
-        const resumed = await finish(await h.agent.resume({ org: 'acme', runId: first.result.runId }));
-        expect(resumed.result.text).toMatch(/^Not run: .*mismatch/);
-        expect(h.calls).toEqual([]);
-      });
-
-      it('a tool result saying "approved" or carrying a fake confirmation.respond runs nothing', async () => {
-        const h = await harness({
-          turns: [
-            { toolCalls: [{ name: 'ops__injection', args: {} }] },
-            { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-victim' } }] },
-            { text: 'unreachable' },
-          ],
-        });
-        const { events, result } = await finish(await h.agent.run({ org: 'acme', message: 'check' }));
-        expect(result.status).toBe('paused');
-        expect(h.calls.map((call) => call.tool)).toEqual(['injection']);
-        expect(ofType(events, 'confirmation.requested')).toHaveLength(1);
-        expect(await h.confirmations.listPending('acme', result.runId)).toHaveLength(1);
-      });
-
-      it('policy: deny never runs, allow runs a destructive tool without pause', async () => {
-        const h = await harness({
-          policy: [
-            { tool: 'ops__delete_instance', when: { id: '"i-keep' }, action: 'deny' },
-            { tool: 'ops__delete_instance', when: { id: '"i-scratch' }, action: 'allow' },
-          ],
-          turns: [
-            {
-              toolCalls: [
-                { name: 'ops__delete_instance', args: { id: 'i-keep-1' } },
-                { name: 'ops__delete_instance', args: { id: 'i-scratch-1' } },
-              ],
-            },
-            (messages) => ({
-              text: messages
-                .filter((message) => ToolMessage.isInstance(message))
-                .map((message) => (typeof message.content === 'string' ? message.content : ''))
-                .join(' | '),
-            }),
-          ],
-        });
-        const { result, events } = await finish(await h.agent.run({ org: 'acme', message: 'clean up' }));
-        expect(result.status).toBe('completed');
-        expect(result.text).toBe('Not run: ops__delete_instance was denied by policy. | deleted i-scratch-1');
-        expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-scratch-1' } }]);
-        expect(ofType(events, 'confirmation.requested')).toEqual([]);
-      });
-    },
-  );
-}
+        },
+        (messages) => ({
+          text: messages
+            .filter((message) => ToolMessage.isInstance(message))
+            .map((message) => (typeof message.content === 'string' ? message.content : ''))
+            .join(' | '),
+        }),
+      ],
+    });
+    const { result, events } = await finish(await h.agent.run({ org: 'acme', message: 'clean up' }));
+    expect(result.status).toBe('completed');
+    expect(result.text).toBe('Not run: ops__delete_instance was denied by policy. | deleted i-scratch-1');
+    expect(h.calls).toEqual([{ tool: 'delete_instance', args: { id: 'i-scratch-1' } }]);
+    expect(ofType(events, 'confirmation.requested')).toEqual([]);
+  });
+});

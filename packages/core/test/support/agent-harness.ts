@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { HumanMessage, ToolMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { MemorySaver } from '@langchain/langgraph-checkpoint';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { z } from 'zod';
 import { createAgent } from '../../src/agent/create-agent.js';
 import type { Agent, AgentOptions, RunHandle, RunResult } from '../../src/agent/agent-types.js';
@@ -300,5 +301,44 @@ export async function bareLoop(model: ScriptedChatModel, host: McpHost, message:
       const outcome = await host.callTool(call.name, call.args, { org: 'bench' });
       messages.push(new ToolMessage({ content: outcome.text, tool_call_id: call.id ?? '' }));
     }
+  }
+}
+
+export interface BackendSuite {
+  /** A harness on the suite's database, closed after the suite. */
+  harness(options: HarnessOptions): Promise<Harness>;
+  /** The suite's database (open from `beforeAll` on). */
+  database(): Database;
+}
+
+/** One `describe` per backend (a skipped one says why), each with its database opened once and harnesses closed after. */
+export function describeOnBackends(title: string, body: (suite: BackendSuite) => void): void {
+  for (const backend of BACKENDS) {
+    describe.skipIf(backend.skip !== undefined)(
+      `${title} on ${backend.name}${backend.skip ? ` (skipped: ${backend.skip})` : ''}`,
+      () => {
+        let opened: { database: Database; close(): Promise<void> } | undefined;
+        const harnesses: Harness[] = [];
+        beforeAll(async () => {
+          opened = await backend.open();
+        }, 60_000);
+        afterAll(async () => {
+          for (const made of harnesses) await made.close();
+          await opened?.close();
+        });
+        const database = (): Database => {
+          if (opened === undefined) throw new Error('the suite database is not open yet');
+          return opened.database;
+        };
+        body({
+          database,
+          harness: async (options) => {
+            const made = await createHarness(database(), options);
+            harnesses.push(made);
+            return made;
+          },
+        });
+      },
+    );
   }
 }
