@@ -1,0 +1,345 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  UniqueViolationError,
+  type Database,
+  type Migration,
+} from '@aurora-ops/core';
+
+/** Roles, weakest first. An operator may approve destructive calls; an admin also manages the org. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const hasRole = (role: Role, atLeast: Role): boolean => ROLES.indexOf(role) >= ROLES.indexOf(atLeast);
+
+/** Who is calling: from a session JWT or an API key. Every query the server makes is scoped by `org`. */
+export interface Principal {
+  readonly userId: string;
+  readonly org: string;
+  readonly role: Role;
+  readonly email: string;
+  readonly via: 'session' | 'api-key';
+}
+
+export interface User {
+  readonly id: string;
+  readonly org: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly disabled: boolean;
+}
+
+export interface ApiKey {
+  readonly id: string;
+  readonly org: string;
+  readonly userId: string;
+  readonly name: string;
+  /** The first characters of the key (`aur_ab12cd34`), to recognise it; the key itself is shown once. */
+  readonly prefix: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+}
+
+export const AUTH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'orgs, users, api keys, one-time tokens',
+    up: `
+      create table aurora_orgs (
+        id text primary key,
+        name text not null,
+        created_at timestamptz not null default now()
+      );
+      create table aurora_users (
+        id text primary key,
+        org text not null references aurora_orgs (id) on delete cascade,
+        email text not null unique,
+        password_hash text,
+        role text not null check (role in ('viewer', 'operator', 'admin')),
+        disabled boolean not null default false,
+        created_at timestamptz not null default now()
+      );
+      create index aurora_users_org on aurora_users (org);
+      create table aurora_api_keys (
+        id text primary key,
+        org text not null references aurora_orgs (id) on delete cascade,
+        user_id text not null references aurora_users (id) on delete cascade,
+        name text not null,
+        prefix text not null,
+        hash text not null unique,
+        role text not null check (role in ('viewer', 'operator', 'admin')),
+        created_at timestamptz not null default now(),
+        last_used_at timestamptz,
+        revoked_at timestamptz
+      );
+      create index aurora_api_keys_org on aurora_api_keys (org);
+      create table aurora_one_time_tokens (
+        hash text primary key,
+        purpose text not null check (purpose in ('login', 'websocket')),
+        org text not null,
+        user_id text not null references aurora_users (id) on delete cascade,
+        expires_at timestamptz not null
+      );`,
+  },
+];
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const token = (prefix: string): string => `${prefix}${randomBytes(24).toString('base64url')}`;
+
+type UserRow = {
+  id: string;
+  org: string;
+  email: string;
+  role: Role;
+  disabled: boolean;
+  created_at: Date | string;
+  password_hash: string | null;
+};
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  org: row.org,
+  email: row.email,
+  role: row.role,
+  disabled: row.disabled,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+/** A hash that takes as long as a real verification, so unknown emails are not told apart by timing. */
+let dummyHash: Promise<string> | undefined;
+
+export interface AuthStore {
+  migrate(): Promise<void>;
+  /** Creates the org and its first admin when no user exists yet. Returns a one-time login token then. */
+  bootstrap(options?: { orgId?: string; orgName?: string; email?: string }): Promise<{ loginToken: string; user: User } | undefined>;
+  createOrg(id: string, name: string): Promise<void>;
+  createUser(input: { org: string; email: string; role: Role; password?: string }): Promise<User>;
+  listUsers(org: string): Promise<User[]>;
+  getUser(org: string, id: string): Promise<User>;
+  updateUser(org: string, id: string, change: { role?: Role; disabled?: boolean; password?: string }): Promise<User>;
+  /** Email + password → principal, or `undefined` (never says which part was wrong). */
+  verifyPassword(email: string, password: string): Promise<Principal | undefined>;
+  /** A single-use token (login link or WebSocket connection), valid `ttlMs`. */
+  issueOneTimeToken(purpose: 'login' | 'websocket', principal: { org: string; userId: string }, ttlMs: number): Promise<string>;
+  /** Consumes a single-use token: the first caller gets the principal, any later one `undefined`. */
+  consumeOneTimeToken(purpose: 'login' | 'websocket', value: string): Promise<Principal | undefined>;
+  createApiKey(principal: Principal, input: { name: string; role?: Role }): Promise<{ key: string; apiKey: ApiKey }>;
+  listApiKeys(org: string): Promise<ApiKey[]>;
+  revokeApiKey(org: string, id: string): Promise<void>;
+  verifyApiKey(value: string): Promise<Principal | undefined>;
+  principalFor(org: string, userId: string): Promise<Principal | undefined>;
+}
+
+export function createAuthStore(database: Database): AuthStore {
+  let migrated: Promise<unknown> | undefined;
+  const ready = () => (migrated ??= database.migrate(AUTH_MIGRATIONS, { namespace: 'server-auth' }));
+
+  const principalOf = (row: UserRow, via: Principal['via'], role: Role = row.role): Principal => ({
+    userId: row.id,
+    org: row.org,
+    email: row.email,
+    role: hasRole(row.role, role) ? role : row.role,
+    via,
+  });
+
+  const store: AuthStore = {
+    async migrate() {
+      await ready();
+    },
+    async bootstrap(options = {}) {
+      await ready();
+      return database.transaction(async (tx) => {
+        await tx.query('lock table aurora_users in exclusive mode');
+        const { rows } = await tx.query<{ n: string | number }>('select count(*) as n from aurora_users');
+        if (Number(rows[0]?.n ?? 0) > 0) return undefined;
+        const org = options.orgId ?? 'default';
+        await tx.query('insert into aurora_orgs (id, name) values ($1, $2) on conflict (id) do nothing', [
+          org,
+          options.orgName ?? 'Default',
+        ]);
+        const id = randomUUID();
+        const email = normaliseEmail(options.email ?? 'admin@localhost');
+        const inserted = await tx.query<UserRow>(
+          `insert into aurora_users (id, org, email, role) values ($1, $2, $3, 'admin') returning *`,
+          [id, org, email],
+        );
+        const loginToken = token('aurl_');
+        await tx.query(
+          `insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at) values ($1, 'login', $2, $3, $4)`,
+          [sha256(loginToken), org, id, new Date(Date.now() + 24 * 3_600_000)],
+        );
+        return { loginToken, user: toUser(inserted.rows[0] as UserRow) };
+      });
+    },
+    async createOrg(id, name) {
+      await ready();
+      await database.query('insert into aurora_orgs (id, name) values ($1, $2)', [id, name]);
+    },
+    async createUser(input) {
+      await ready();
+      if (input.password !== undefined && input.password.length < 12) {
+        throw new InvalidInputError({ message: 'A password needs at least 12 characters.', details: { field: 'password' } });
+      }
+      const passwordHash = input.password === undefined ? null : await hash(input.password);
+      try {
+        const { rows } = await database.query<UserRow>(
+          'insert into aurora_users (id, org, email, password_hash, role) values ($1, $2, $3, $4, $5) returning *',
+          [randomUUID(), input.org, normaliseEmail(input.email), passwordHash, input.role],
+        );
+        return toUser(rows[0] as UserRow);
+      } catch (error) {
+        if (UniqueViolationError.isInstance(error)) {
+          throw new UniqueViolationError({ message: 'A user with this email already exists.', details: { field: 'email' } });
+        }
+        throw error;
+      }
+    },
+    async listUsers(org) {
+      await ready();
+      const { rows } = await database.query<UserRow>('select * from aurora_users where org = $1 order by created_at, id', [org]);
+      return rows.map(toUser);
+    },
+    async getUser(org, id) {
+      await ready();
+      const { rows } = await database.query<UserRow>('select * from aurora_users where org = $1 and id = $2', [org, id]);
+      if (!rows[0]) throw new NotFoundError({ message: 'No such user in this org.', details: { resource: 'user' } });
+      return toUser(rows[0]);
+    },
+    async updateUser(org, id, change) {
+      await ready();
+      if (change.password !== undefined && change.password.length < 12) {
+        throw new InvalidInputError({ message: 'A password needs at least 12 characters.', details: { field: 'password' } });
+      }
+      const passwordHash = change.password === undefined ? undefined : await hash(change.password);
+      const { rows } = await database.query<UserRow>(
+        `update aurora_users set
+           role = coalesce($3, role),
+           disabled = coalesce($4, disabled),
+           password_hash = coalesce($5, password_hash)
+         where org = $1 and id = $2 returning *`,
+        [org, id, change.role ?? null, change.disabled ?? null, passwordHash ?? null],
+      );
+      if (!rows[0]) throw new NotFoundError({ message: 'No such user in this org.', details: { resource: 'user' } });
+      return toUser(rows[0]);
+    },
+    async verifyPassword(email, password) {
+      await ready();
+      const { rows } = await database.query<UserRow>('select * from aurora_users where email = $1', [normaliseEmail(email)]);
+      const row = rows[0];
+      if (!row?.password_hash || row.disabled) {
+        dummyHash ??= hash('aurora-timing-equaliser');
+        await verify(await dummyHash, password).catch(() => false);
+        return undefined;
+      }
+      const ok = await verify(row.password_hash, password).catch(() => false);
+      return ok ? principalOf(row, 'session') : undefined;
+    },
+    async issueOneTimeToken(purpose, principal, ttlMs) {
+      await ready();
+      const value = token(purpose === 'login' ? 'aurl_' : 'aurw_');
+      await database.query(
+        'insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at) values ($1, $2, $3, $4, $5)',
+        [sha256(value), purpose, principal.org, principal.userId, new Date(Date.now() + ttlMs)],
+      );
+      return value;
+    },
+    async consumeOneTimeToken(purpose, value) {
+      await ready();
+      const { rows } = await database.query<{ org: string; user_id: string; expires_at: Date | string }>(
+        'delete from aurora_one_time_tokens where hash = $1 and purpose = $2 returning org, user_id, expires_at',
+        [sha256(value), purpose],
+      );
+      const row = rows[0];
+      if (!row || new Date(row.expires_at).getTime() < Date.now()) return undefined;
+      return store.principalFor(row.org, row.user_id);
+    },
+    async createApiKey(principal, input) {
+      await ready();
+      const role = input.role ?? principal.role;
+      if (!hasRole(principal.role, role)) {
+        throw new ForbiddenError({ message: `A ${principal.role} cannot create a key with role ${role}.` });
+      }
+      const key = token('aurk_');
+      const id = randomUUID();
+      const { rows } = await database.query<{ created_at: Date | string }>(
+        `insert into aurora_api_keys (id, org, user_id, name, prefix, hash, role) values ($1, $2, $3, $4, $5, $6, $7)
+         returning created_at`,
+        [id, principal.org, principal.userId, input.name, key.slice(0, 12), sha256(key), role],
+      );
+      return {
+        key,
+        apiKey: {
+          id,
+          org: principal.org,
+          userId: principal.userId,
+          name: input.name,
+          prefix: key.slice(0, 12),
+          role,
+          createdAt: new Date(rows[0]?.created_at ?? Date.now()).toISOString(),
+        },
+      };
+    },
+    async listApiKeys(org) {
+      await ready();
+      const { rows } = await database.query<{
+        id: string;
+        org: string;
+        user_id: string;
+        name: string;
+        prefix: string;
+        role: Role;
+        created_at: Date | string;
+        last_used_at: Date | string | null;
+      }>('select * from aurora_api_keys where org = $1 and revoked_at is null order by created_at, id', [org]);
+      return rows.map((row) => ({
+        id: row.id,
+        org: row.org,
+        userId: row.user_id,
+        name: row.name,
+        prefix: row.prefix,
+        role: row.role,
+        createdAt: new Date(row.created_at).toISOString(),
+        ...(row.last_used_at ? { lastUsedAt: new Date(row.last_used_at).toISOString() } : {}),
+      }));
+    },
+    async revokeApiKey(org, id) {
+      await ready();
+      const { rowCount } = await database.query(
+        'update aurora_api_keys set revoked_at = now() where org = $1 and id = $2 and revoked_at is null',
+        [org, id],
+      );
+      if (!rowCount) throw new NotFoundError({ message: 'No such API key in this org.', details: { resource: 'api-key' } });
+    },
+    async verifyApiKey(value) {
+      await ready();
+      if (!value.startsWith('aurk_')) return undefined;
+      const digest = sha256(value);
+      const { rows } = await database.query<UserRow & { key_role: Role; key_hash: string }>(
+        `update aurora_api_keys k set last_used_at = now()
+           from aurora_users u
+          where k.hash = $1 and k.revoked_at is null and u.id = k.user_id and not u.disabled
+          returning u.*, k.role as key_role, k.hash as key_hash`,
+        [digest],
+      );
+      const row = rows[0];
+      if (!row || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest))) return undefined;
+      return principalOf(row, 'api-key', row.key_role);
+    },
+    async principalFor(org, userId) {
+      await ready();
+      const { rows } = await database.query<UserRow>(
+        'select * from aurora_users where org = $1 and id = $2 and not disabled',
+        [org, userId],
+      );
+      return rows[0] ? principalOf(rows[0], 'session') : undefined;
+    },
+  };
+  return store;
+}

@@ -1,0 +1,70 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@aurora-ops/core';
+
+/**
+ * What replicas tell each other: a run's event (to reach a client connected elsewhere) or a
+ * command for whichever replica holds a run in memory (cancel). One process: an in-memory
+ * emitter. Several replicas: Redis pub/sub on one channel.
+ */
+export type BusMessage =
+  | { readonly kind: 'event'; readonly org: string; readonly runId: string; readonly event: unknown }
+  | { readonly kind: 'cancel'; readonly org: string; readonly runId: string };
+
+export interface EventBus {
+  publish(message: BusMessage): Promise<void>;
+  subscribe(listener: (message: BusMessage) => void): () => void;
+  readonly kind: 'memory' | 'redis';
+  close(): Promise<void>;
+}
+
+export function createMemoryEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    kind: 'memory',
+    publish(message) {
+      emitter.emit('message', message);
+      return Promise.resolve();
+    },
+    subscribe(listener) {
+      emitter.on('message', listener);
+      return () => emitter.off('message', listener);
+    },
+    close() {
+      emitter.removeAllListeners();
+      return Promise.resolve();
+    },
+  };
+}
+
+const CHANNEL = 'aurora:bus:v1';
+
+/** Redis pub/sub: every replica receives every message, including its own. */
+export async function createRedisEventBus(url: string, logger?: Logger): Promise<EventBus> {
+  const { Redis } = await import('ioredis');
+  const publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const subscriber = new Redis(url, { lazyConnect: true });
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  await subscriber.subscribe(CHANNEL);
+  const local = createMemoryEventBus();
+  subscriber.on('message', (channel: string, text: string) => {
+    if (channel !== CHANNEL) return;
+    try {
+      void local.publish(JSON.parse(text) as BusMessage);
+    } catch (error) {
+      logger?.warn('event bus: unreadable message dropped', { error: (error as Error).message });
+    }
+  });
+  return {
+    kind: 'redis',
+    async publish(message) {
+      await publisher.publish(CHANNEL, JSON.stringify(message));
+    },
+    subscribe: (listener) => local.subscribe(listener),
+    async close() {
+      await local.close();
+      subscriber.disconnect();
+      publisher.disconnect();
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import {
+  ForbiddenError,
+  NotFoundError,
+  type ConfirmationService,
+  type Database,
+  type Logger,
+  type Migration,
+  type RunEvent,
+} from '@aurora-ops/core';
+import type { Agent, RunHandle } from '@aurora-ops/core/agent';
+import { hasRole, type Principal } from '../auth/auth-store.js';
+import type { EventBus } from './event-bus.js';
+
+/**
+ * Runs as the server sees them: started from a chat message, their events stored (so a
+ * client that reconnects replays what it missed) and fanned out through the event bus (so a
+ * client connected to another replica sees them), confirmations answered by an operator of
+ * the run's org, and cancellation wherever the run is held.
+ */
+export const CHAT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'run events',
+    up: `
+      create table aurora_run_events (
+        org text not null,
+        run_id text not null,
+        seq integer not null,
+        type text not null,
+        event jsonb not null,
+        created_at timestamptz not null default now(),
+        primary key (run_id, seq)
+      );
+      create index aurora_run_events_org on aurora_run_events (org, run_id);`,
+  },
+];
+
+export type RunListener = (event: RunEvent) => void;
+
+export interface RunManagerMetrics {
+  runStarted?(): void;
+  runFinished?(status: string): void;
+  approval?(decision: 'approve' | 'reject'): void;
+}
+
+export interface RunManager {
+  migrate(): Promise<void>;
+  /** Starts a run for a chat message; its events go to subscribers of the run. */
+  send(principal: Principal, input: { sessionId?: string; text: string }): Promise<{ runId: string; sessionId: string }>;
+  cancel(principal: Principal, runId: string): Promise<void>;
+  /** An operator (or admin) of the run's org approves or rejects; the run resumes once nothing is pending. */
+  respond(
+    principal: Principal,
+    input: { confirmationId: string; decision: 'approve' | 'reject'; reason?: string },
+  ): Promise<{ runId: string; resumed: boolean }>;
+  /** Replays stored events with `seq > afterSeq`, then live ones, in order, without duplicates. */
+  subscribe(principal: Principal, runId: string, afterSeq: number, listener: RunListener): Promise<() => void>;
+  /** Stored events of a run (REST, SSE replay). */
+  events(principal: Principal, runId: string, afterSeq?: number): Promise<RunEvent[]>;
+  /** The run's org and status, or NotFound (also for another org's run). */
+  runOf(principal: Principal, runId: string): Promise<{ runId: string; sessionId: string; status: string }>;
+  /** Runs in flight in this process. */
+  active(): number;
+  close(): Promise<void>;
+}
+
+export interface RunManagerOptions {
+  readonly agent: Agent;
+  readonly database: Database;
+  readonly confirmations: ConfirmationService;
+  readonly bus: EventBus;
+  readonly logger?: Logger;
+  readonly metrics?: RunManagerMetrics;
+}
+
+const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget-exceeded', 'loop-detected']);
+
+export function createRunManager(options: RunManagerOptions): RunManager {
+  const { agent, database, confirmations, bus, logger, metrics } = options;
+  const listeners = new Map<string, Set<RunListener>>();
+  const pumps = new Set<Promise<void>>();
+  const held = new Set<string>();
+  let migrated: Promise<unknown> | undefined;
+  const ready = () => (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }));
+
+  const unsubscribeBus = bus.subscribe((message) => {
+    if (message.kind === 'event') {
+      const event = message.event as RunEvent;
+      for (const listener of listeners.get(message.runId) ?? []) listener(event);
+    } else if (message.kind === 'cancel' && held.has(message.runId)) {
+      agent.cancel(message.org, message.runId).catch((error: unknown) => {
+        logger?.warn('chat: cancel failed', { runId: message.runId, error: (error as Error).message });
+      });
+    }
+  });
+
+  /** Stores and publishes each event of an invocation until it ends. */
+  const pump = (org: string, handle: RunHandle): void => {
+    held.add(handle.runId);
+    metrics?.runStarted?.();
+    const work = (async () => {
+      try {
+        for await (const event of handle.events) {
+          await database
+            .query(
+              'insert into aurora_run_events (org, run_id, seq, type, event) values ($1, $2, $3, $4, $5) on conflict do nothing',
+              [org, handle.runId, event.seq, event.type, JSON.stringify(event)],
+            )
+            .catch((error: unknown) => {
+              logger?.error('chat: storing an event failed', { runId: handle.runId, error: (error as Error).message });
+            });
+          await bus.publish({ kind: 'event', org, runId: handle.runId, event });
+          if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
+        }
+        await handle.done;
+      } catch (error) {
+        logger?.error('chat: run failed', { runId: handle.runId, error: (error as Error).message });
+      } finally {
+        held.delete(handle.runId);
+      }
+    })();
+    pumps.add(work);
+    void work.finally(() => pumps.delete(work));
+  };
+
+  const runRow = async (org: string, runId: string) => {
+    const { rows } = await database.query<{ id: string; session_id: string; status: string }>(
+      'select id, session_id, status from aurora_agent_runs where org = $1 and id = $2',
+      [org, runId],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFoundError({ message: 'No such run in this org.', details: { resource: 'run' } });
+    return { runId: row.id, sessionId: row.session_id, status: row.status };
+  };
+
+  const storedEvents = async (org: string, runId: string, afterSeq: number): Promise<RunEvent[]> => {
+    const { rows } = await database.query<{ event: RunEvent | string }>(
+      'select event from aurora_run_events where org = $1 and run_id = $2 and seq > $3 order by seq',
+      [org, runId, afterSeq],
+    );
+    return rows.map((row) => (typeof row.event === 'string' ? (JSON.parse(row.event) as RunEvent) : row.event));
+  };
+
+  return {
+    async migrate() {
+      await ready();
+    },
+    async send(principal, input) {
+      await ready();
+      if (!hasRole(principal.role, 'operator')) {
+        throw new ForbiddenError({ message: 'Viewers can read sessions but not start runs.' });
+      }
+      const handle = await agent.run({
+        org: principal.org,
+        user: principal.userId,
+        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+        message: input.text,
+      });
+      pump(principal.org, handle);
+      return { runId: handle.runId, sessionId: handle.sessionId };
+    },
+    async cancel(principal, runId) {
+      await ready();
+      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError({ message: 'Only an operator can cancel a run.' });
+      await runRow(principal.org, runId);
+      await agent.cancel(principal.org, runId);
+      await bus.publish({ kind: 'cancel', org: principal.org, runId });
+    },
+    async respond(principal, input) {
+      await ready();
+      const decided = await confirmations.decide({
+        org: principal.org,
+        confirmationId: input.confirmationId,
+        decision: input.decision,
+        principal: { id: principal.userId, org: principal.org, roles: [principal.role], kind: principal.via },
+        ...(input.reason ? { reason: input.reason } : {}),
+      });
+      metrics?.approval?.(input.decision);
+      const runId = decided.confirmation.runId;
+      const pending = await confirmations.listPending(principal.org, runId);
+      const run = await runRow(principal.org, runId);
+      if (pending.length > 0 || held.has(runId) || TERMINAL.has(run.status)) return { runId, resumed: false };
+      const handle = await agent.resume({
+        org: principal.org,
+        runId,
+        ...(decided.token ? { tokens: { [input.confirmationId]: decided.token } } : {}),
+      });
+      pump(principal.org, handle);
+      return { runId, resumed: true };
+    },
+    async subscribe(principal, runId, afterSeq, listener) {
+      await ready();
+      await runRow(principal.org, runId);
+      let last = afterSeq;
+      let replaying = true;
+      const buffered: RunEvent[] = [];
+      const deliver = (event: RunEvent) => {
+        if (event.seq <= last) return;
+        last = event.seq;
+        listener(event);
+      };
+      const live: RunListener = (event) => (replaying ? buffered.push(event) : deliver(event));
+      let set = listeners.get(runId);
+      if (!set) listeners.set(runId, (set = new Set()));
+      set.add(live);
+      for (const event of await storedEvents(principal.org, runId, afterSeq)) deliver(event);
+      replaying = false;
+      for (const event of buffered.sort((a, b) => a.seq - b.seq)) deliver(event);
+      return () => {
+        set.delete(live);
+        if (set.size === 0) listeners.delete(runId);
+      };
+    },
+    async events(principal, runId, afterSeq = 0) {
+      await ready();
+      await runRow(principal.org, runId);
+      return storedEvents(principal.org, runId, afterSeq);
+    },
+    async runOf(principal, runId) {
+      await ready();
+      return runRow(principal.org, runId);
+    },
+    active: () => held.size,
+    async close() {
+      unsubscribeBus();
+      await agent.close();
+      await Promise.allSettled([...pumps]);
+    },
+  };
+}

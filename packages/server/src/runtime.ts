@@ -1,0 +1,248 @@
+import { hkdfSync } from 'node:crypto';
+import {
+  createConfirmationService,
+  createDatabaseAuditSink,
+  createLogger,
+  type ConfirmationService,
+  type Logger,
+  type LogRecord,
+  type ReadableAuditSink,
+} from '@aurora-ops/core';
+import {
+  createAgent,
+  createChatModel,
+  createDatabaseUsageStore,
+  createScriptedChatModel,
+  type Agent,
+  type AgentOptions,
+  type UsageStore,
+} from '@aurora-ops/core/agent';
+import { createMcpHost, type McpHost, type PluginConfig } from '@aurora-ops/core/mcp-host';
+import { createPluginServer, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { createAuthStore, type AuthStore } from './auth/auth-store.js';
+import { createSessionTokens, type SessionTokens } from './auth/session-tokens.js';
+import { createMemoryEventBus, createRedisEventBus, type EventBus } from './chat/event-bus.js';
+import { createRunManager, type RunManager } from './chat/run-manager.js';
+import type { PluginEntry, ServerConfig } from './config/config.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
+import { createOrgStore, type OrgStore } from './orgs/org-store.js';
+import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
+import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
+
+/** Everything the HTTP API, the workers and `aurora mcp` share: one per process. */
+export interface Runtime {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly stores: Stores;
+  readonly auth: AuthStore;
+  readonly sessions: SessionTokens;
+  readonly orgs: OrgStore;
+  readonly host: McpHost;
+  readonly plugins: PluginSupervisor;
+  readonly confirmations: ConfirmationService;
+  readonly audit: ReadableAuditSink;
+  readonly usage: UsageStore;
+  readonly agent: Agent;
+  readonly runs: RunManager;
+  readonly bus: EventBus;
+  readonly metrics: ServerMetrics;
+  /** Set on first start: the one-time login for the first admin (printed once, never stored in plaintext). */
+  readonly firstLogin?: { readonly email: string; readonly token: string };
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions extends OpenStoresOptions {
+  /** Replaces the configured model (tests, benchmarks). */
+  readonly model?: BaseChatModel;
+  /** Plugins added to the configured ones (tests: an in-process or stdio test plugin). */
+  readonly extraPlugins?: readonly SupervisedPlugin[];
+  readonly agent?: Partial<AgentOptions>;
+  /** Log sink; default JSON lines on stderr at the configured level. */
+  readonly log?: (record: LogRecord) => void;
+  /** Create the first admin on an empty database. Default true. */
+  readonly bootstrap?: boolean;
+  readonly supervisor?: { readonly health?: { intervalMs?: number; timeoutMs?: number; failuresBeforeRestart?: number } };
+}
+
+const DEMO_TEXT =
+  'Aurora is running with its offline demo model, which cannot investigate anything. ' +
+  'Set AURORA_MODEL (for example openai:gpt-4.1-mini with OPENAI_API_KEY, or anthropic:claude-sonnet-4-5 with ' +
+  'ANTHROPIC_API_KEY, or ollama:llama3.1 for a local model) and restart; `aurora doctor` checks the set-up.';
+
+async function resolveModel(spec: string): Promise<BaseChatModel> {
+  if (spec.startsWith('demo:')) return createScriptedChatModel({ turns: [{ text: DEMO_TEXT }], repeatLast: true });
+  return createChatModel(spec);
+}
+
+/** Built-in plugins, loaded only when configured. */
+const BUILTINS: Record<NonNullable<PluginEntry['builtin']>, () => Promise<PluginDefinition>> = {
+  aws: async () => (await import('@aurora-ops/plugin-aws')).createAwsPlugin(),
+  gcp: async () => (await import('@aurora-ops/plugin-gcp')).createGcpPlugin(),
+  azure: async () => (await import('@aurora-ops/plugin-azure')).createAzurePlugin(),
+};
+
+async function pluginConfig(entry: PluginEntry, stores: Stores, logger: Logger): Promise<SupervisedPlugin> {
+  const common = {
+    name: entry.name,
+    ...(entry.dependsOn ? { dependsOn: entry.dependsOn } : {}),
+    ...(entry.enabled === undefined ? {} : { enabled: entry.enabled }),
+    ...(entry.timeoutMs ? { timeoutMs: entry.timeoutMs } : {}),
+    tools: {
+      ...(entry.allow ? { allow: entry.allow } : {}),
+      ...(entry.deny ? { deny: entry.deny } : {}),
+      ...(entry.readOnly ? { readOnly: true } : {}),
+    },
+  };
+  const scheme = stores.describe.secrets === 'vault' ? 'vault' : 'local';
+  if (entry.builtin) {
+    const definition = await BUILTINS[entry.builtin]();
+    const slots = Object.keys(definition.credentials ?? {});
+    return {
+      ...common,
+      // Each credential slot reads the org's connector of that kind.
+      credentials: Object.fromEntries(slots.map((slot) => [slot, `${scheme}:orgs/{org}/connectors/${slot}`])),
+      ...(entry.credentials ? { credentials: entry.credentials } : {}),
+      transport: {
+        kind: 'in-process',
+        server: () =>
+          createPluginServer(definition, {
+            resolver: stores.resolver,
+            objects: stores.objects,
+            logger,
+            confirmations: 'host',
+          }),
+      },
+    };
+  }
+  if (entry.command) {
+    return {
+      ...common,
+      ...(entry.credentials ? { credentials: entry.credentials } : {}),
+      transport: {
+        kind: 'stdio',
+        command: entry.command,
+        ...(entry.args ? { args: entry.args } : {}),
+        ...(entry.env ? { env: entry.env } : {}),
+      },
+    };
+  }
+  return {
+    ...common,
+    ...(entry.credentials ? { credentials: entry.credentials } : {}),
+    transport: { kind: 'http', url: entry.url as string },
+  };
+}
+
+/** Opens the stores and assembles the services. Plugins are started (in dependency order) before it returns. */
+export async function createRuntime(config: ServerConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const levels = ['debug', 'info', 'warn', 'error'];
+  const sink =
+    options.log ??
+    ((record: LogRecord) => {
+      if (levels.indexOf(record.level) >= levels.indexOf(config.logLevel)) process.stderr.write(`${JSON.stringify(record)}\n`);
+    });
+  const stores = await openStores(config, options);
+  const logger = createLogger((record) => sink({ ...record, message: stores.redactor.redact(record.message) }));
+  const closers: (() => Promise<unknown>)[] = [() => stores.close()];
+  try {
+    const auth = createAuthStore(stores.database);
+    const orgs = createOrgStore(stores.database);
+    await Promise.all([auth.migrate(), orgs.migrate()]);
+    const first = options.bootstrap === false ? undefined : await auth.bootstrap();
+
+    const metrics = createServerMetrics();
+    const bus = config.redis ? await createRedisEventBus(config.redis.url, logger) : createMemoryEventBus();
+    closers.unshift(() => bus.close());
+
+    const host = createMcpHost({ redactor: stores.redactor, logger });
+    closers.unshift(() => host.close());
+    const entries = await Promise.all(config.plugins.map((entry) => pluginConfig(entry, stores, logger)));
+    const plugins = createPluginSupervisor({
+      host,
+      plugins: [...entries, ...(options.extraPlugins ?? [])],
+      logger,
+      ...(options.supervisor?.health ? { health: options.supervisor.health } : {}),
+    });
+    closers.unshift(() => plugins.close());
+    await plugins.start();
+
+    const audit = createDatabaseAuditSink({ database: stores.database });
+    const confirmations = createConfirmationService({
+      database: stores.database,
+      key: new Uint8Array(hkdfSync('sha256', stores.secretKey, 'aurora', 'confirmation-binding/v1', 32)),
+      audit,
+      policy: (org) => orgs.policy(org),
+      ttlMs: config.approvalTtlMs,
+      logger,
+    });
+    const usage = createDatabaseUsageStore({ database: stores.database });
+    const agent = createAgent({
+      model: options.model ?? (await resolveModel(config.model)),
+      modelName: options.model ? 'injected' : config.model,
+      host,
+      confirmations,
+      database: stores.database,
+      redactor: stores.redactor,
+      logger,
+      objects: stores.objects,
+      onUsage: (entry) => usage.record(entry),
+      onEvent: (event) => {
+        if (event.type === 'tool-call.finished') {
+          const plugin = event.tool.split('__')[0] ?? 'unknown';
+          metrics.toolCalls.inc({ plugin, outcome: event.ok ? 'ok' : 'error' });
+        }
+      },
+      ...options.agent,
+    });
+    const runs = createRunManager({
+      agent,
+      database: stores.database,
+      confirmations,
+      bus,
+      logger,
+      metrics: {
+        runStarted: () => metrics.runsStarted.inc(),
+        runFinished: (status) => metrics.runsFinished.inc({ status }),
+        approval: (decision) => metrics.approvals.inc({ decision }),
+      },
+    });
+    closers.unshift(() => runs.close());
+    await runs.migrate();
+    metrics.collect({
+      runsActive: () => runs.active(),
+      plugins: () =>
+        plugins.status().map((plugin) => ({
+          name: plugin.name,
+          restarts: plugin.restarts,
+          crashes: plugin.crashes,
+          ready: plugin.state === 'ready',
+        })),
+    });
+
+    return {
+      config,
+      logger,
+      stores,
+      auth,
+      sessions: createSessionTokens(stores.secretKey),
+      orgs,
+      host,
+      plugins,
+      confirmations,
+      audit,
+      usage,
+      agent,
+      runs,
+      bus,
+      metrics,
+      ...(first ? { firstLogin: { email: first.user.email, token: first.loginToken } } : {}),
+      async close() {
+        for (const close of closers) await close().catch((error: unknown) => logger.warn('runtime: close failed', { error: String(error) }));
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}
