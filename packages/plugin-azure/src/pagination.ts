@@ -1,0 +1,215 @@
+import { InvalidInputError } from '@aurora-ops/core';
+import { z } from 'zod';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `subscriptionId`, shared by every subscription-scoped tool's input. */
+export const subscriptionField = z
+  .string()
+  .regex(GUID, 'an Azure subscription id (a GUID)')
+  .optional()
+  .describe('Azure subscription id; default: the credential secret, then the plugin setting');
+
+/** A resource group name as ARM accepts it. */
+export const resourceGroupName = z
+  .string()
+  .regex(/^[-\w.()]{1,89}[-\w()]$|^[-\w()]$/u, 'a resource group name (letters, digits, - _ . ( ), up to 90)');
+
+/** The name segment of a resource (VM, cluster, server, site, …). */
+export const resourceName = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(260)
+    .regex(/^[^/?#%&\\<>*:\s]+$/, `${what} name without / ? # % & \\ < > * : or spaces`);
+
+export const nextTokenField = z.string().min(1).max(8192).optional().describe('The nextToken of the previous page');
+
+export function maxResultsField(max: number, fallback: number) {
+  return z.number().int().min(1).max(max).default(fallback).describe(`Items per page (1–${max}, default ${fallback})`);
+}
+
+/** Output fields every paginated result carries. */
+export const pageOutput = {
+  nextToken: z.string().optional().describe('Pass back as nextToken for the next page; absent on the last page'),
+  truncated: z
+    .boolean()
+    .describe('True when the page was cut to maxResults or the output budget (nextToken continues it)'),
+};
+
+interface Cursor {
+  /** Azure's `nextLink` of the page this cursor points into (undefined: the first page). */
+  readonly link: string | undefined;
+  /** Items of that page already returned. */
+  readonly skip: number;
+}
+
+/** `<skip>.<base64url(nextLink)>`: opaque to the model, no JSON involved. */
+export function encodeCursor(cursor: Cursor): string {
+  return `${cursor.skip}.${Buffer.from(cursor.link ?? '', 'utf8').toString('base64url')}`;
+}
+
+function badToken(): InvalidInputError {
+  return new InvalidInputError({
+    message: 'nextToken is not a token this tool returned; pass the nextToken of the previous result unchanged.',
+    details: { field: 'nextToken' },
+  });
+}
+
+/**
+ * Reads a cursor. The link inside must be an https URL on `origin` (the ARM endpoint):
+ * the SDK sends the bearer token to whatever URL it is given, so a forged token must not
+ * point anywhere else.
+ */
+export function decodeCursor(value: string | undefined, origin: string): Cursor {
+  if (value === undefined) return { link: undefined, skip: 0 };
+  const match = /^(\d{1,6})\.([A-Za-z0-9_-]*)$/.exec(value);
+  if (match === null) throw badToken();
+  const link = Buffer.from(match[2]!, 'base64url').toString('utf8');
+  if (link !== '') {
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      throw badToken();
+    }
+    if (url.origin !== new URL(origin).origin) throw badToken();
+  }
+  return { link: link === '' ? undefined : link, skip: Number(match[1]) };
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: string | undefined;
+}
+
+export interface PageResult<T> {
+  readonly items: T[];
+  readonly nextToken?: string;
+  readonly truncated: boolean;
+}
+
+export interface PageRequest {
+  readonly nextToken?: string | undefined;
+  /** At most this many items per result. */
+  readonly maxResults: number;
+  /** Characters of JSON per result. */
+  readonly budget: number;
+  /** The origin every `nextLink` must be on. */
+  readonly origin: string;
+}
+
+/**
+ * Fetches one Azure page (the first, or the `nextLink` inside `nextToken`), skips what an
+ * earlier result already returned, and cuts the rest to `maxResults` items and `budget`
+ * characters of JSON. The result's `nextToken` continues exactly where it stopped, inside
+ * the same Azure page or after it. (ARM sizes its pages itself; most list APIs take no page size.)
+ */
+export async function fetchPage<T>(
+  request: PageRequest,
+  fetch: (link: string | undefined) => Promise<Page<T>>,
+): Promise<PageResult<T>> {
+  const cursor = decodeCursor(request.nextToken, request.origin);
+  const page = await fetch(cursor.link);
+  const cut = cutToBudget(page.items, cursor.skip, request.budget, request.maxResults);
+  if (cut.rest > 0) {
+    return {
+      items: cut.items,
+      nextToken: encodeCursor({ link: cursor.link, skip: cursor.skip + cut.items.length }),
+      truncated: true,
+    };
+  }
+  return {
+    items: cut.items,
+    ...(page.next === undefined ? {} : { nextToken: encodeCursor({ link: page.next, skip: 0 }) }),
+    truncated: false,
+  };
+}
+
+/** The items from `skip` on that fit `budget` characters of JSON and `max` items (at least one), and how many are left. */
+export function cutToBudget<T>(
+  all: readonly T[],
+  skip: number,
+  budget: number,
+  max = Number.POSITIVE_INFINITY,
+): { items: T[]; rest: number } {
+  const rest = all.slice(skip);
+  const items: T[] = [];
+  let used = 0;
+  for (const item of rest) {
+    if (items.length >= max) break;
+    const size = JSON.stringify(item).length + 1;
+    if (items.length > 0 && used + size > budget) break;
+    items.push(item);
+    used += size;
+  }
+  return { items, rest: rest.length - items.length };
+}
+
+/** What every Azure SDK list method returns: an async iterator with `byPage`. */
+export interface PagedIterator<T> {
+  byPage(settings?: { continuationToken?: string }): AsyncIterableIterator<T[]>;
+}
+
+/**
+ * One page of an Azure list, starting at `link` (a `nextLink`), with the link of the next
+ * page. TypeSpec clients put it on the page (`continuationToken`); AutoRest clients expose
+ * it through their package's `getContinuationToken`, passed as `linkOf`.
+ */
+export async function firstPage<T>(
+  iterator: PagedIterator<T>,
+  link: string | undefined,
+  linkOf?: (page: unknown) => string | undefined,
+): Promise<Page<T>> {
+  const pages = iterator.byPage(link === undefined ? undefined : { continuationToken: link });
+  const result = await pages.next();
+  if (result.done === true) return { items: [], next: undefined };
+  const page = result.value;
+  const next = (page as { continuationToken?: unknown }).continuationToken;
+  const token = typeof next === 'string' && next !== '' ? next : linkOf?.(page);
+  return { items: page, next: token === undefined || token === '' ? undefined : token };
+}
+
+/** Tags as a plain object (Azure may return `null` values). */
+export function tagRecord(
+  tags: Readonly<Record<string, string | null | undefined>> | undefined,
+): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags ?? {})) record[key] = value ?? '';
+  return record;
+}
+
+/** Drops `undefined` and `null` values so outputs stay minimal and match optional schema fields. */
+export function compact<T extends Record<string, unknown>>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined | null> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as {
+    [K in keyof T]: Exclude<T[K], undefined | null>;
+  };
+}
+
+export function iso(date: Date | string | undefined | null): string | undefined {
+  if (date === undefined || date === null) return undefined;
+  return typeof date === 'string' ? date : date.toISOString();
+}
+
+/** The parts of an ARM resource id: subscription, resource group, provider type and name. */
+export interface ResourceIdParts {
+  readonly subscriptionId?: string;
+  readonly resourceGroup?: string;
+  readonly name?: string;
+}
+
+export function parseResourceId(id: string | undefined): ResourceIdParts {
+  if (id === undefined) return {};
+  const segments = id.split('/');
+  const after = (key: string) => {
+    const index = segments.findIndex((segment) => segment.toLowerCase() === key);
+    return index === -1 ? undefined : segments[index + 1];
+  };
+  return compact({
+    subscriptionId: after('subscriptions'),
+    resourceGroup: after('resourcegroups'),
+    name: segments.length > 1 ? segments[segments.length - 1] : undefined,
+  });
+}
