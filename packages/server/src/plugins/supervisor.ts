@@ -1,20 +1,25 @@
 import {
   AuroraError,
-  ConfigurationError,
   InvalidInputError,
   NotFoundError,
   noopLogger,
   type SerializedAuroraError,
 } from '@aurora-ops/core';
-import type { PluginConfig, PluginState, PluginStatus } from '@aurora-ops/core/mcp-host';
-import { CrashTracker } from './crash-tracker.js';
+import type { PluginStatus } from '@aurora-ops/core/mcp-host';
 import { dependencyOrder } from './dependency-order.js';
 import { pingWithin } from './health-ping.js';
-import { DEFAULT_RESTART_POLICY, restartDelay, type RestartPolicy } from './restart-backoff.js';
+import {
+  createPluginEntry,
+  dependencyReady,
+  pluginReadiness,
+  pluginStatus,
+  type LiveStatuses,
+  type PluginEntry as Entry,
+} from './plugin-entry.js';
+import { restartDelay } from './restart-backoff.js';
+import { supervisorSettings } from './supervisor-settings.js';
 import type {
-  PluginReadiness,
   PluginSupervisor,
-  SupervisedPlugin,
   SupervisedPluginStatus,
   SupervisorEvent,
   SupervisorEventType,
@@ -33,63 +38,8 @@ export type {
   SupervisorRestartOptions,
 } from './supervisor-types.js';
 
-/** Where the supervisor is with one plugin; `running` means the host holds its connection. */
-type Phase = 'idle' | 'waiting' | 'starting' | 'running' | 'backoff' | 'failed' | 'disabled' | 'closed';
-
-/** The host state reported for a plugin the host does not hold. */
-const PHASE_STATE: Readonly<Record<Phase, PluginState>> = {
-  idle: 'connecting',
-  waiting: 'connecting',
-  starting: 'connecting',
-  running: 'connecting',
-  backoff: 'failed',
-  failed: 'failed',
-  disabled: 'closed',
-  closed: 'closed',
-};
-
 /** `start`: first start, or start after enable; `restart`: replaces a crashed, hung or running connection. */
 type ConnectKind = 'start' | 'restart';
-
-interface Entry {
-  readonly name: string;
-  readonly config: PluginConfig;
-  readonly dependsOn: readonly string[];
-  enabled: boolean;
-  phase: Phase;
-  readonly tracker: CrashTracker;
-  lastError?: SerializedAuroraError;
-  lastCrashAt?: string;
-  lastPingMs?: number;
-  pingFailures: number;
-  pinging: boolean;
-  /** The host's last status for it, kept after the host lets go (server info, stderr tail). */
-  lastSeen?: PluginStatus;
-  retryTimer?: ReturnType<typeof setTimeout>;
-  retryAttempt: number;
-  retryAt?: string;
-  /** Operations on one plugin run one at a time; the watcher leaves a busy plugin alone. */
-  queue: Promise<void>;
-  busy: number;
-}
-
-type LiveStatuses = ReadonlyMap<string, PluginStatus>;
-
-function hostConfig(plugin: SupervisedPlugin): PluginConfig {
-  const { dependsOn: _dependsOn, enabled: _enabled, ...config } = plugin;
-  return config;
-}
-
-function positiveSetting(value: number | undefined, fallback: number, setting: string, integer = false): number {
-  const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0 || (integer && !Number.isInteger(chosen))) {
-    throw new ConfigurationError({
-      message: `${setting} must be a positive ${integer ? 'integer' : 'number'}.`,
-      details: { setting },
-    });
-  }
-  return chosen;
-}
 
 /**
  * Supervises the plugins of an MCP host: starts them in dependency order, watches the host's
@@ -102,48 +52,19 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
   const logger = (options.logger ?? noopLogger).child({ component: 'plugin-supervisor' });
   const now = options.now ?? Date.now;
   const iso = (offsetMs = 0): string => new Date(now() + offsetMs).toISOString();
-  const intervalMs = positiveSetting(options.health?.intervalMs, 15_000, 'health.intervalMs');
-  const pingTimeoutMs = positiveSetting(options.health?.timeoutMs, 5_000, 'health.timeoutMs');
-  const failuresBeforeRestart = positiveSetting(
-    options.health?.failuresBeforeRestart,
-    3,
-    'health.failuresBeforeRestart',
-    true,
-  );
-  const watchIntervalMs = positiveSetting(options.health?.watchIntervalMs, 250, 'health.watchIntervalMs');
-  const policy: RestartPolicy = {
-    baseDelayMs: positiveSetting(
-      options.restart?.baseDelayMs,
-      DEFAULT_RESTART_POLICY.baseDelayMs,
-      'restart.baseDelayMs',
-    ),
-    maxDelayMs: positiveSetting(options.restart?.maxDelayMs, DEFAULT_RESTART_POLICY.maxDelayMs, 'restart.maxDelayMs'),
-    jitter: options.restart?.jitter ?? DEFAULT_RESTART_POLICY.jitter,
-  };
-  if (!(policy.jitter >= 0 && policy.jitter <= 1)) {
-    throw new ConfigurationError({
-      message: 'restart.jitter must be between 0 and 1.',
-      details: { setting: 'restart.jitter' },
-    });
-  }
-
+  const {
+    intervalMs,
+    pingTimeoutMs,
+    failuresBeforeRestart,
+    watchIntervalMs,
+    restart: policy,
+  } = supervisorSettings(options);
   const entries = new Map<string, Entry>();
   for (const plugin of options.plugins) {
-    if (entries.has(plugin.name)) continue; // start() reports the duplicate
-    entries.set(plugin.name, {
-      name: plugin.name,
-      config: hostConfig(plugin),
-      dependsOn: [...(plugin.dependsOn ?? [])],
-      enabled: plugin.enabled ?? true,
-      phase: plugin.enabled === false ? 'disabled' : 'idle',
-      tracker: new CrashTracker(),
-      pingFailures: 0,
-      pinging: false,
-      retryAttempt: 0,
-      queue: Promise.resolve(),
-      busy: 0,
-    });
+    // A duplicate name is reported by start() (dependencyOrder).
+    if (!entries.has(plugin.name)) entries.set(plugin.name, createPluginEntry(plugin));
   }
+
   let started: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let watchTimer: ReturnType<typeof setInterval> | undefined;
@@ -180,6 +101,14 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
       options.onEvent?.(event);
     } catch (error) {
       logger.warn('plugin-supervisor: onEvent threw', { plugin: entry.name, code: AuroraError.from(error).code });
+    }
+  };
+
+  const kill = (pid: number): void => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
     }
   };
 
@@ -220,11 +149,16 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
     entry.retryTimer.unref();
   };
 
-  /** Takes the plugin out of the host (stopping its child), keeping its last status. */
+  /**
+   * Takes the plugin out of the host (stopping its child), keeping its last status. A child
+   * that is failing pings is killed first: the host's polite stop (stdin closed, SIGTERM) would
+   * wait seconds on a process that no longer listens.
+   */
   const detach = async (entry: Entry): Promise<void> => {
     const current = live().get(entry.name);
     if (current === undefined) return;
     entry.lastSeen = current;
+    if (entry.pingFailures > 0 && current.pid !== undefined) kill(current.pid);
     await host.disconnect(entry.name).catch((error: unknown) => {
       if (!NotFoundError.isInstance(error)) throw error;
     });
@@ -259,56 +193,6 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
     emit(kind === 'restart' ? 'plugin.restarted' : 'plugin.started', entry, { pid: status.pid });
   };
 
-  const dependencyReady = (name: string, statuses: LiveStatuses): boolean => {
-    const dependency = entries.get(name);
-    return dependency?.phase === 'running' && statuses.get(name)?.state === 'ready';
-  };
-
-  const waitingError = (entry: Entry, statuses: LiveStatuses): SerializedAuroraError => {
-    const blocking = entry.dependsOn.filter((name) => !dependencyReady(name, statuses));
-    const reasons = blocking.map((name) => {
-      const dependency = entries.get(name);
-      if (dependency === undefined || !dependency.enabled) return `"${name}" (disabled)`;
-      const current = dependency.phase === 'running' ? statuses.get(name) : undefined;
-      const state = current?.state ?? PHASE_STATE[dependency.phase];
-      const error = current?.lastError ?? dependency.lastError;
-      return `"${name}" (${state}${error === undefined ? '' : `: ${error.message}`})`;
-    });
-    return new AuroraError('UNAVAILABLE', {
-      message: `Plugin "${entry.name}" is waiting for ${blocking.length === 1 ? 'its dependency' : 'its dependencies'} ${reasons.join(', ')}.`,
-      details: { plugin: entry.name, waitingFor: blocking },
-    }).toJSON();
-  };
-
-  const statusOf = (entry: Entry, statuses: LiveStatuses): SupervisedPluginStatus => {
-    const current = entry.phase === 'running' ? statuses.get(entry.name) : undefined;
-    const seen = entry.lastSeen;
-    const base: PluginStatus = current ?? {
-      name: entry.name,
-      state: PHASE_STATE[entry.phase],
-      transport: entry.config.transport.kind,
-      toolCount: 0,
-      reconnects: 0,
-      ...(seen?.server === undefined ? {} : { server: seen.server }),
-      ...(seen?.stderrTail === undefined ? {} : { stderrTail: seen.stderrTail }),
-    };
-    const lastError =
-      entry.phase === 'waiting' ? waitingError(entry, statuses) : (current?.lastError ?? entry.lastError);
-    return {
-      ...base,
-      reconnects: entry.tracker.totalReconnects(current?.reconnects),
-      ...(lastError === undefined ? {} : { lastError }),
-      enabled: entry.enabled,
-      crashes: entry.tracker.crashes,
-      restarts: entry.tracker.restarts,
-      ...(entry.lastCrashAt === undefined ? {} : { lastCrashAt: entry.lastCrashAt }),
-      ...(entry.lastPingMs === undefined ? {} : { lastPingMs: entry.lastPingMs }),
-      consecutivePingFailures: entry.pingFailures,
-      dependsOn: entry.dependsOn,
-      ...(entry.retryAt === undefined ? {} : { retryAt: entry.retryAt }),
-    };
-  };
-
   /** A crash seen without the host's help (a hung plugin without a pid, or one the host no longer holds). */
   const crashedOutsideHost = (entry: Entry, error: SerializedAuroraError): void => {
     entry.tracker.recordCrash();
@@ -337,7 +221,7 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
   const startWaiting = (statuses: LiveStatuses): void => {
     for (const entry of entries.values()) {
       if (entry.phase !== 'waiting' || !entry.enabled || entry.busy > 0) continue;
-      if (!entry.dependsOn.every((name) => dependencyReady(name, statuses))) continue;
+      if (!entry.dependsOn.every((name) => dependencyReady(name, entries, statuses))) continue;
       entry.phase = 'starting';
       background(entry, () => connect(entry, 'start'));
     }
@@ -377,11 +261,7 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
     emit('plugin.hung', entry, { pid, error });
     if (pid !== undefined) {
       // The host sees the child die and reconnects; the watcher counts the crash.
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      kill(pid);
       return;
     }
     crashedOutsideHost(entry, error);
@@ -478,7 +358,7 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
   const statusAfter = async (entry: Entry, operation: () => Promise<void>): Promise<SupervisedPluginStatus> => {
     if (closing !== undefined) throw closedError();
     await run(entry, operation);
-    return statusOf(entry, refresh());
+    return pluginStatus(entry, entries, refresh());
   };
 
   return {
@@ -490,12 +370,12 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
 
     status() {
       const statuses = refresh();
-      return [...entries.values()].map((entry) => statusOf(entry, statuses));
+      return [...entries.values()].map((entry) => pluginStatus(entry, entries, statuses));
     },
 
     get(name) {
       const entry = find(name);
-      return statusOf(entry, refresh());
+      return pluginStatus(entry, entries, refresh());
     },
 
     async restart(name) {
@@ -523,7 +403,7 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
           return;
         }
         const statuses = live();
-        if (!entry.dependsOn.every((dependency) => dependencyReady(dependency, statuses))) {
+        if (!entry.dependsOn.every((dependency) => dependencyReady(dependency, entries, statuses))) {
           entry.phase = 'waiting';
           return;
         }
@@ -546,19 +426,9 @@ export function createPluginSupervisor(options: SupervisorOptions): PluginSuperv
 
     ready() {
       const statuses = refresh();
-      const plugins = [...entries.values()].map((entry): PluginReadiness => {
-        if (!entry.enabled) return { name: entry.name, ok: true, detail: 'disabled' };
-        const status = statusOf(entry, statuses);
-        if (status.state !== 'ready') {
-          const why = status.lastError === undefined ? '' : `: ${status.lastError.message}`;
-          return { name: entry.name, ok: false, detail: `${status.state}${why}` };
-        }
-        if (entry.pingFailures > 0) {
-          const why = entry.lastError === undefined ? '' : `: ${entry.lastError.message}`;
-          return { name: entry.name, ok: false, detail: `${entry.pingFailures} health ping(s) failed${why}` };
-        }
-        return { name: entry.name, ok: true };
-      });
+      const plugins = [...entries.values()].map((entry) =>
+        pluginReadiness(entry, pluginStatus(entry, entries, statuses)),
+      );
       return { ok: plugins.every((plugin) => plugin.ok), plugins };
     },
 

