@@ -13,6 +13,7 @@ import {
   createChatModel,
   createDatabaseUsageStore,
   createScriptedChatModel,
+  parseModelSpec,
   type Agent,
   type AgentOptions,
   type UsageStore,
@@ -28,6 +29,7 @@ import type { PluginEntry, ServerConfig } from './config/config.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
+import { MAINTENANCE_QUEUE, defineMaintenance } from './workers/maintenance.js';
 import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
 
 /** Everything the HTTP API, the workers and `aurora mcp` share: one per process. */
@@ -70,9 +72,19 @@ const DEMO_TEXT =
   'Set AURORA_MODEL (for example openai:gpt-4.1-mini with OPENAI_API_KEY, or anthropic:claude-sonnet-4-5 with ' +
   'ANTHROPIC_API_KEY, or ollama:llama3.1 for a local model) and restart; `aurora doctor` checks the set-up.';
 
-async function resolveModel(spec: string): Promise<BaseChatModel> {
+/** The configured model; its key is a deployment secret reference (default `env:<PROVIDER>_API_KEY`). */
+export async function resolveModel(config: ServerConfig, stores: Stores): Promise<BaseChatModel> {
+  const spec = config.model;
   if (spec.startsWith('demo:')) return createScriptedChatModel({ turns: [{ text: DEMO_TEXT }], repeatLast: true });
-  return createChatModel(spec);
+  const { provider } = parseModelSpec(spec);
+  const keyed = provider === 'openai' || provider === 'anthropic' || provider === 'openrouter';
+  const apiKey = config.modelApiKey ?? (keyed ? `env:${provider.toUpperCase()}_API_KEY` : undefined);
+  return createChatModel(spec, {
+    ...(apiKey ? { apiKey } : {}),
+    secrets: stores.resolver,
+    redactor: stores.redactor,
+    ...(config.modelBaseUrl ? { baseUrl: config.modelBaseUrl } : {}),
+  });
 }
 
 /** Built-in plugins, loaded only when configured. */
@@ -152,7 +164,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     const first = options.bootstrap === false ? undefined : await auth.bootstrap();
 
     const metrics = createServerMetrics();
-    const bus = config.redis ? await createRedisEventBus(config.redis.url, logger) : createMemoryEventBus();
+    const bus = config.redis ? await createRedisEventBus(config.redis.url, config.redis.prefix, logger) : createMemoryEventBus();
     closers.unshift(() => bus.close());
 
     const host = createMcpHost({ redactor: stores.redactor, logger });
@@ -178,7 +190,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     });
     const usage = createDatabaseUsageStore({ database: stores.database });
     const agent = createAgent({
-      model: options.model ?? (await resolveModel(config.model)),
+      model: options.model ?? (await resolveModel(config, stores)),
       modelName: options.model ? 'injected' : config.model,
       host,
       confirmations,
@@ -209,8 +221,13 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     });
     closers.unshift(() => runs.close());
     await runs.migrate();
+    await defineMaintenance({ queue: stores.queue, database: stores.database, confirmations, logger });
     metrics.collect({
       runsActive: () => runs.active(),
+      queueDepth: async () => {
+        const counts = await stores.queue.counts(MAINTENANCE_QUEUE);
+        return { [MAINTENANCE_QUEUE]: counts.waiting + counts.delayed };
+      },
       plugins: () =>
         plugins.status().map((plugin) => ({
           name: plugin.name,

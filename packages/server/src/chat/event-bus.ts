@@ -37,10 +37,10 @@ export function createMemoryEventBus(): EventBus {
   };
 }
 
-const CHANNEL = 'aurora:bus:v1';
 
 /** Redis pub/sub: every replica receives every message, including its own. */
-export async function createRedisEventBus(url: string, logger?: Logger): Promise<EventBus> {
+export async function createRedisEventBus(url: string, prefix: string, logger?: Logger): Promise<EventBus> {
+  const CHANNEL = `${prefix}:bus:v1`;
   const { Redis } = await import('ioredis');
   const publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
   const subscriber = new Redis(url, { lazyConnect: true });

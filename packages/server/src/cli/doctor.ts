@@ -1,7 +1,7 @@
 import { AuroraError, ConfigurationError } from '@aurora-ops/core';
-import { createChatModel, mapModelError } from '@aurora-ops/core/agent';
+import { mapModelError } from '@aurora-ops/core/agent';
 import { loadConfig } from '../config/config.js';
-import { createRuntime } from '../runtime.js';
+import { createRuntime, resolveModel } from '../runtime.js';
 import type { CliIo } from './cli.js';
 
 const HINTS: Record<string, string> = {
@@ -56,7 +56,7 @@ export async function runDoctor(io: CliIo): Promise<boolean> {
       line('warn', 'model: the offline demo model answers with set-up help only', 'Set AURORA_MODEL, e.g. openai:gpt-4.1-mini with OPENAI_API_KEY.');
     } else {
       try {
-        const model = await createChatModel(config.model);
+        const model = await resolveModel(config, runtime.stores);
         const started = performance.now();
         await model.invoke('Reply with the word ok.', { signal: AbortSignal.timeout(30_000) });
         line(true, `model ${config.model} answered (${Math.round(performance.now() - started)} ms)`);

@@ -55,6 +55,10 @@ export const CONFIG_VARIABLES = {
     schema: url(['redis', 'rediss']),
     description: 'Redis URL: BullMQ jobs, cache, shared rate limits and cross-replica events.',
   },
+  AURORA_REDIS_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 letters, digits, colons, dashes or underscores'),
+    description: 'Prefix of every Redis key and channel (default aurora), to share one Redis between deployments.',
+  },
   AURORA_S3_BUCKET: { schema: z.string().min(3), description: 'S3 bucket for objects; unset: files in the data directory.' },
   AURORA_S3_ENDPOINT: { schema: url(['http', 'https']), description: 'S3-compatible endpoint (MinIO, Ceph, R2…).' },
   AURORA_S3_REGION: { schema: z.string().min(1), description: 'S3 region (default us-east-1).' },
@@ -78,6 +82,14 @@ export const CONFIG_VARIABLES = {
   AURORA_MODEL: {
     schema: z.string().regex(/^[a-z][a-z-]*:.+$/, 'must be provider:model, e.g. openai:gpt-4.1-mini'),
     description: 'Default chat model as provider:model (default demo:scripted, an offline model that explains set-up).',
+  },
+  AURORA_MODEL_API_KEY: {
+    schema: z.string().regex(/^[a-z][a-z0-9-]*:\S+$/, 'must be a secret reference such as env:OPENAI_API_KEY'),
+    description: 'Secret reference of the model API key (default env:<PROVIDER>_API_KEY, e.g. env:OPENAI_API_KEY).',
+  },
+  AURORA_MODEL_BASE_URL: {
+    schema: url(['http', 'https']),
+    description: 'Model endpoint (Ollama, vLLM, any OpenAI-compatible server, a gateway).',
   },
   AURORA_PLUGINS: {
     schema: list,
@@ -128,7 +140,7 @@ export interface ServerConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly secretKey?: string;
   readonly database?: { readonly url: string; readonly pool: number };
-  readonly redis?: { readonly url: string };
+  readonly redis?: { readonly url: string; readonly prefix: string };
   readonly s3?: {
     readonly bucket: string;
     readonly endpoint?: string;
@@ -141,6 +153,8 @@ export interface ServerConfig {
   readonly weaviate?: { readonly url: string; readonly apiKey?: string };
   readonly neo4j?: { readonly url: string; readonly user: string; readonly password: string };
   readonly model: string;
+  readonly modelApiKey?: string;
+  readonly modelBaseUrl?: string;
   readonly plugins: readonly PluginEntry[];
   readonly corsOrigins: readonly string[];
   readonly rateLimit: { readonly perUserPerMinute: number; readonly perIpPerMinute: number };
@@ -243,7 +257,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ...(values.AURORA_DATABASE_URL
       ? { database: { url: values.AURORA_DATABASE_URL, pool: values.AURORA_DATABASE_POOL ?? 10 } }
       : {}),
-    ...(values.AURORA_REDIS_URL ? { redis: { url: values.AURORA_REDIS_URL } } : {}),
+    ...(values.AURORA_REDIS_URL ? { redis: { url: values.AURORA_REDIS_URL, prefix: values.AURORA_REDIS_PREFIX ?? 'aurora' } } : {}),
     ...(values.AURORA_S3_BUCKET
       ? {
           s3: {
@@ -284,6 +298,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         }
       : {}),
     model: values.AURORA_MODEL ?? 'demo:scripted',
+    ...(values.AURORA_MODEL_API_KEY ? { modelApiKey: values.AURORA_MODEL_API_KEY } : {}),
+    ...(values.AURORA_MODEL_BASE_URL ? { modelBaseUrl: values.AURORA_MODEL_BASE_URL } : {}),
     plugins,
     corsOrigins: values.AURORA_CORS_ORIGINS ?? [],
     rateLimit: {

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createDatabaseJobQueue,
+  createEnvSecretStore,
   createFilesystemObjectStore,
   createLocalSecretStore,
   createMemoryCache,
@@ -156,7 +157,11 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
 
     const redactor = createSecretRedactor();
     redactor.learn(secretKey);
-    const resolver = createSecretResolver({ stores: { [config.vault ? 'vault' : 'local']: secrets }, redactor });
+    // Org secrets in the configured store; `env:` references are deployment secrets (the model key), never resolvable for an org.
+    const resolver = createSecretResolver({
+      stores: { [config.vault ? 'vault' : 'local']: secrets, env: createEnvSecretStore() },
+      redactor,
+    });
 
     let queue: JobQueue;
     let cache: Cache;
@@ -166,10 +171,10 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
         import('@aurora-ops/core/storage/bullmq'),
         import('@aurora-ops/core/storage/redis'),
       ]);
-      queue = createBullmqJobQueue({ connection: config.redis.url, redact: (text) => redactor.redact(text) });
-      cache = createRedisCache({ url: config.redis.url, keyPrefix: 'aurora:cache:' });
-      const url = config.redis.url;
-      makeRateLimiter = (options) => createRedisRateLimiter({ ...options, url, keyPrefix: `aurora:rate:${options.keyPrefix}` });
+      queue = createBullmqJobQueue({ connection: config.redis.url, prefix: config.redis.prefix, redact: (text) => redactor.redact(text) });
+      cache = createRedisCache({ url: config.redis.url, keyPrefix: `${config.redis.prefix}:cache:` });
+      const { url, prefix } = config.redis;
+      makeRateLimiter = (options) => createRedisRateLimiter({ ...options, url, keyPrefix: `${prefix}:rate:${options.keyPrefix}` });
     } else {
       queue = createDatabaseJobQueue({ database, redact: (text) => redactor.redact(text) });
       cache = createMemoryCache();
@@ -245,7 +250,7 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
           timed(`objects (${describe.objects})`, () => objects.list({ prefix: 'aurora-ready/', limit: 1 })),
           timed(`secrets (${describe.secrets})`, () => secrets.list('aurora-ready/')),
           timed(`cache (${describe.cache})`, () => cache.get('aurora-ready')),
-          timed(`queue (${describe.queue})`, () => queue.counts('aurora-ready')),
+          timed(`queue (${describe.queue})`, () => queue.counts('maintenance')),
         ]);
       },
       async close() {

@@ -1,0 +1,65 @@
+/**
+ * Throwaway PostgreSQL databases for integration tests: `CREATE DATABASE aurora_test_<random>`
+ * on the server at AURORA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** The admin URL tests connect to. */
+export const POSTGRES_URL = process.env.AURORA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface ThrowawayDatabase {
+  /** Connection string of the new, empty database. */
+  readonly url: string;
+  readonly name: string;
+  /** Terminates its backends, then drops it. Safe to call twice. */
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Whether the test server answers (for `it.skipIf` with a reason). */
+export async function postgresAvailable(): Promise<boolean> {
+  try {
+    await withAdmin((client) => client.query('select 1'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates an empty database and returns its URL and a `drop()`. */
+export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
+  const name = `aurora_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((client) => client.query(`create database ${name}`));
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  let dropped = false;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await withAdmin(async (client) => {
+        await client.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [name],
+        );
+        // FORCE (PostgreSQL 13+) also beats a pool that reconnects between the two statements.
+        await client
+          .query(`drop database if exists ${name} with (force)`)
+          .catch(() => client.query(`drop database if exists ${name}`));
+      });
+    },
+  };
+}
