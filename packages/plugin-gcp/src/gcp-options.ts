@@ -1,6 +1,7 @@
 import { ConfigurationError } from '@aurora-ops/core';
 import type { ToolContext } from '@aurora-ops/core/plugin-sdk';
 import { resolveGcpAuth, type AuthCache, type GcpAuth } from './credentials.js';
+import { mapGcpError } from './errors.js';
 
 /** The Google APIs the plugin calls. */
 export type GcpService =
@@ -173,12 +174,24 @@ export function staticCall(
   };
 }
 
-/** The project ADC knows (GOOGLE_CLOUD_PROJECT, the key file, gcloud, the metadata server), or undefined. */
+/**
+ * The project ADC knows (GOOGLE_CLOUD_PROJECT, the key file, gcloud, the metadata server), or
+ * undefined. The client is loaded first, so that the lookup reuses it (with the plugin's
+ * transporter) instead of loading the key file a second time without it; no credentials at
+ * all is a `ConfigurationError` saying what to configure.
+ */
 export async function adcProject(auth: GcpAuth): Promise<string | undefined> {
-  const withProject = auth as { getProjectId?: () => Promise<string | null> };
-  if (typeof withProject.getProjectId !== 'function') return undefined;
+  const adc = auth as { getClient?: () => Promise<unknown>; getProjectId?: () => Promise<string | null> };
+  if (typeof adc.getProjectId !== 'function') return undefined;
+  if (typeof adc.getClient === 'function') {
+    try {
+      await adc.getClient();
+    } catch (error) {
+      throw mapGcpError(error, 'application default credentials');
+    }
+  }
   try {
-    return (await withProject.getProjectId()) ?? undefined;
+    return (await adc.getProjectId()) ?? undefined;
   } catch {
     return undefined;
   }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { cutToBudget, decodeCursor, encodeCursor, fetchPage, lastSegment } from './pagination.js';
+
+describe('cursors', () => {
+  it('round-trip the GCP page token and the skip count', () => {
+    const token = 'CkQI2KSR8ZK3hwM6OQoCGAMKAyC7Ag+/=odd?chars';
+    expect(decodeCursor(encodeCursor({ token, skip: 7 }))).toEqual({ token, skip: 7 });
+    expect(decodeCursor(encodeCursor({ token: undefined, skip: 3 }))).toEqual({ token: undefined, skip: 3 });
+    expect(decodeCursor(undefined)).toEqual({ token: undefined, skip: 0 });
+  });
+
+  it('refuse anything else with INVALID_INPUT naming nextToken', () => {
+    for (const bad of ['', 'abc', '1.a b', '-1.AA', '1234567.AA']) {
+      expect(() => decodeCursor(bad)).toThrowError(
+        expect.objectContaining({ code: 'INVALID_INPUT', details: { field: 'nextToken' } }) as Error,
+      );
+    }
+  });
+});
+
+describe('budget', () => {
+  it('keeps at least one item and cuts at the budget', () => {
+    const items = ['a'.repeat(50), 'b'.repeat(50), 'c'.repeat(50)];
+    expect(cutToBudget(items, 0, 10)).toEqual({ items: [items[0]], rest: 2 });
+    expect(cutToBudget(items, 1, 120)).toEqual({ items: [items[1], items[2]], rest: 0 });
+  });
+
+  it('fetchPage continues a truncated page, then moves to the next GCP page', async () => {
+    const pages: Record<string, { items: number[]; next?: string }> = {
+      first: { items: [1, 2, 3], next: 'p2' },
+      p2: { items: [4] },
+    };
+    const fetched: (string | undefined)[] = [];
+    const fetch = (token: string | undefined) => {
+      fetched.push(token);
+      const page = pages[token ?? 'first']!;
+      return Promise.resolve({ items: page.items, next: page.next });
+    };
+    const seen: number[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await fetchPage(nextToken, 4, fetch);
+      seen.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(fetched).toEqual([undefined, undefined, 'p2']);
+  });
+
+  it('lastSegment takes the name out of a GCP URL', () => {
+    expect(lastSegment('https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b')).toBe('europe-west1-b');
+    expect(lastSegment(null)).toBeUndefined();
+    expect(lastSegment('')).toBeUndefined();
+  });
+});
