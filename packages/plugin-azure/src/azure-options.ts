@@ -125,6 +125,7 @@ export function lazyDefaultCredential(options: AzurePluginOptions): () => TokenC
   return () => {
     credential ??= new DefaultAzureCredential({
       ...(options.authorityHost === undefined ? {} : { authorityHost: options.authorityHost }),
+      ...(options.disableInstanceDiscovery === true ? { disableInstanceDiscovery: true } : {}),
       ...tls(options),
     });
     return credential;

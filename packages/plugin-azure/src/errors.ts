@@ -52,6 +52,8 @@ export function azureErrorCode(error: unknown): string | undefined {
 }
 
 const CREDENTIAL_ERRORS = /^(CredentialUnavailableError|AggregateAuthenticationError)$/;
+const ENTRA_REFUSED =
+  /^(AuthenticationError|AuthenticationRequiredError|ClientAuthError|ClientConfigurationError|ServerError)$/;
 const FORBIDDEN =
   /^(AuthorizationFailed|LinkedAuthorizationFailed|InvalidAuthenticationToken\w*|AuthenticationFailed|ExpiredAuthenticationToken|Unauthorized|Forbidden|InsufficientAccessError|AuthorizationPermissionMismatch|InvalidTokenError)$/;
 const THROTTLED = /^(TooManyRequests|SubscriptionRequestsThrottled|TenantRequestsThrottled|ThrottlingError|Throttled)$/;
@@ -109,10 +111,15 @@ export function mapAzureError(error: unknown, operation: string): AuroraError {
       message: `No Azure credential was available for ${operation}: configure the "azure" credential slot (a service principal), or for the default chain set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, use a managed identity, or sign in with "az login".`,
     });
   }
-  if (code === 'AuthenticationError') {
+  if (ENTRA_REFUSED.test(code)) {
+    // AuthenticationError carries Entra's answer; MSAL server errors reach us as
+    // AuthenticationRequiredError whose message starts "<error>: Error(s): <codes> …".
     const entra = shape.errorResponse;
-    const entraError = text(entra?.error);
-    const codes = Array.isArray(entra?.errorCodes) ? entra.errorCodes.map(String) : [];
+    const entraError = [text(entra?.error), /^([a-z_]+):/.exec(rawMessage ?? '')?.[1]].find(
+      (candidate) => candidate !== undefined && /^[a-z_]{3,64}$/.test(candidate),
+    );
+    const listed = Array.isArray(entra?.errorCodes) ? entra.errorCodes.map(String) : [];
+    const codes = [...new Set([...listed, ...[...(rawMessage ?? '').matchAll(/AADSTS(\d{4,8})/g)].map((m) => m[1]!)])];
     return new ConfigurationError({
       ...base,
       details: {
@@ -120,7 +127,7 @@ export function mapAzureError(error: unknown, operation: string): AuroraError {
         ...(entraError === undefined ? {} : { entraError }),
         ...(codes.length === 0 ? {} : { entraCodes: codes }),
       },
-      message: `Microsoft Entra ID refused the service principal for ${operation}${entraError === undefined ? '' : ` (${entraError}${codes.length === 0 ? '' : ` AADSTS${codes.join(', AADSTS')}`})`}: check tenant_id, client_id and client_secret (an expired client secret is the usual cause).`,
+      message: `Microsoft Entra ID refused the credential for ${operation}${entraError === undefined ? '' : ` (${entraError}${codes.length === 0 ? '' : `, AADSTS${codes.join(', AADSTS')}`})`}: check the service principal's tenant_id, client_id and client_secret (an expired client secret is the usual cause) and the authority host.`,
     });
   }
   if (FORBIDDEN.test(code) || status === 401 || status === 403) {
