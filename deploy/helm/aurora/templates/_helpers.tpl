@@ -75,10 +75,6 @@ AURORA_CONFIG: /etc/aurora/config.json
   value: /var/lib/aurora
 {{- end }}
 
-{{- define "aurora.podSecurityContext" -}}
-{{- toYaml .Values.podSecurityContext }}
-{{- end }}
-
 {{/* Writable places on a read-only root filesystem: /tmp, the data directory, the config file. */}}
 {{- define "aurora.volumes" -}}
 - name: tmp
