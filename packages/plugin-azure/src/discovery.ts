@@ -283,7 +283,8 @@ async function networkInterfaces(
     .filter((id): id is string => id !== undefined);
   for (const id of ids) {
     const nic = await azureCall('resources.getById', () =>
-      resources.resources.getById(id, walk.networkApiVersion, { abortSignal: walk.abortSignal }),
+      // The id goes into the path as is (`/{resourceId}`): without its leading slash.
+      resources.resources.getById(id.replace(/^\/+/, ''), walk.networkApiVersion, { abortSignal: walk.abortSignal }),
     );
     const properties = nicProperties.safeParse(nic.properties ?? {});
     const configurations = properties.success ? (properties.data.ipConfigurations ?? []) : [];
