@@ -56,6 +56,14 @@ describe('stdio plugin supervision', () => {
     expect((error as ConnectionLostError).code).toBe('UNAVAILABLE');
     expect((error as Error).message).toMatch(/reconnecting/);
     expect((error as ConnectionLostError).retryable).toBe(true);
+    // A new call while the plugin reconnects gets the same retryable error, not NOT_FOUND.
+    if (host.status()[0]?.state !== 'ready') {
+      const during = await host.callTool('inv__get_item', { id: '1' }, context).catch((caught: unknown) => caught);
+      if (host.status()[0]?.state !== 'ready') {
+        expect((during as ConnectionLostError).code).toBe('UNAVAILABLE');
+        expect((during as ConnectionLostError).retryable).toBe(true);
+      }
+    }
     await until(() => host?.status()[0]?.state === 'ready');
     const status = host.status()[0];
     expect(status?.reconnects).toBe(1);

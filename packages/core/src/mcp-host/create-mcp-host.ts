@@ -100,8 +100,11 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
     if (name === SEARCH_TOOLS_NAME) return searchToolsTool;
     if (name === CALL_TOOL_NAME) return callToolTool;
     const prefix = name.split(NAMESPACE_SEPARATOR, 1)[0] ?? '';
-    const tool = plugins.get(prefix)?.findTool(name);
-    if (tool === undefined || plugins.get(prefix)?.listTools().includes(tool) !== true) {
+    const connection = plugins.get(prefix);
+    const tool = connection?.findTool(name);
+    // A known tool of a plugin that is (re)connecting: the retryable UNAVAILABLE, not NOT_FOUND.
+    if (tool !== undefined && connection?.listTools().includes(tool) !== true) connection?.assertReady();
+    if (tool === undefined || connection?.listTools().includes(tool) !== true) {
       throw new NotFoundError({ message: `No tool named "${name}" is available.`, details: { tool: name } });
     }
     return tool;

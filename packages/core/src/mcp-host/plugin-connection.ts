@@ -137,6 +137,11 @@ export class PluginConnection {
     return this.toolsByName.get(name);
   }
 
+  /** Throws the typed error a call would get now (retryable while connecting or reconnecting). */
+  assertReady(): void {
+    this.readyClient();
+  }
+
   async callTool(
     tool: HostTool,
     args: Readonly<Record<string, unknown>>,
