@@ -80,7 +80,11 @@ export function loggingTools(kit: ToolKit): AnyToolDefinition[] {
     risk: 'read',
     credentials: [GCP_CREDENTIAL_SLOT],
     handler: async (input, context) => {
-      if (input.startTime !== undefined && input.endTime !== undefined && input.startTime > input.endTime) {
+      if (
+        input.startTime !== undefined &&
+        input.endTime !== undefined &&
+        Date.parse(input.startTime) > Date.parse(input.endTime)
+      ) {
         throw new InvalidInputError({ message: 'endTime is before startTime.', details: { field: 'endTime' } });
       }
       const call = await kit.call(context, input.project);
