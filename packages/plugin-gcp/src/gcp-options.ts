@@ -214,7 +214,7 @@ export async function callFor(
     ...(options.authCache === undefined ? {} : { cache: options.authCache }),
   });
   let chosen = project ?? options.project ?? resolved.project;
-  if (chosen === undefined && resolved.source === 'application-default') {
+  if (chosen === undefined && required && resolved.source === 'application-default') {
     chosen = await adcProject(resolved.auth);
   }
   if (chosen === undefined && !required) return staticCall(options, resolved.auth, '', context.signal);

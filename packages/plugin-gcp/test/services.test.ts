@@ -444,6 +444,17 @@ describe('Cloud Monitoring (REST through the auth client)', () => {
     expect(gcp.calls(path)[1]?.query.get('pageToken')).toBe('monitoring-page-2');
   });
 
+  it('endpoints.monitoring overrides rootUrl for Cloud Monitoring only', async () => {
+    gcp.on(path, json(fixture('monitoring-time-series.json')));
+    const result = await call(
+      'monitoring_list_time_series',
+      { filter: 'metric.type="x"', startTime: '2024-10-05T10:00:00Z' },
+      { rootUrl: 'http://127.0.0.1:9/unused', endpoints: { monitoring: gcp.url } },
+    );
+    expect((result.series as unknown[]).length).toBe(2);
+    expect(gcp.calls(path)).toHaveLength(1);
+  });
+
   it('retries a 503 (GET) with backoff, then succeeds', async () => {
     gcp.on(path, apiError('error-unavailable.json', 503), json(fixture('monitoring-time-series.json')));
     const result = await call('monitoring_list_time_series', {

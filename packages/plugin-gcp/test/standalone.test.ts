@@ -104,6 +104,19 @@ describe('standalone credentials (Application Default Credentials)', () => {
     expect(gcp.requests).toHaveLength(0);
   });
 
+  it('projects_list needs no project; without credentials it is the same CONFIGURATION_ERROR', async () => {
+    isolate({});
+    const error = await runTool(createGcpPlugin({ rootUrl: gcp.url }), 'projects_list', {}).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({
+      code: 'CONFIGURATION_ERROR',
+      details: { operation: 'cloudresourcemanager.projects.search' },
+    });
+    expect((error as Error).message).toMatch(/GOOGLE_APPLICATION_CREDENTIALS/);
+    expect(gcp.requests).toHaveLength(0);
+  });
+
   it('credentials without a project anywhere: CONFIGURATION_ERROR saying where to set one', async () => {
     const { project_id: _project, ...withoutProject } = key.secret;
     const file = join(directory, 'key-without-project.json');
