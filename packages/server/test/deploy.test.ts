@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { CONFIG_VARIABLES, type ConfigVariable, loadConfig } from '../src/config
  * - every `AURORA_*` / `OTEL_*` name in compose.yaml, .env.example, the Dockerfile and the
  *   Helm chart is a key of `CONFIG_VARIABLES` (drift between manifests and server), and
  *   every literal value given to one passes that variable's schema;
+ * - the init scripts and the entrypoint wrapper parse under `sh -n`;
  * - the Dockerfile's entrypoint is the package's `aurora` bin, on a pinned pnpm;
  * - the Helm chart: Chart.yaml (apiVersion v2, name, version) and values.yaml parse, every
  *   template has balanced `{{ }}` and balanced if/range/with/define … end blocks, and every
@@ -200,6 +202,17 @@ describe('deploy/compose.yaml', () => {
       expect(config.neo4j).toMatchObject({ url: 'bolt://graph:7687', user: 'neo4j' });
       expect(config.model).toBe('demo:scripted');
     }
+  });
+
+  it('has shell scripts that parse (sh -n): the init scripts and the entrypoint wrapper', () => {
+    const scripts = ['vault/init.sh', 'minio/init.sh'].map((file) => read(join(deploy, file)));
+    const entrypoint = interpolateDocument(asDoc(services.server).entrypoint, new Map()) as string[];
+    expect(entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-ec']);
+    expect(entrypoint[2]).toContain('exec node dist/bin.js "$@"');
+    for (const script of [...scripts, entrypoint[2]!]) {
+      expect(() => execFileSync('sh', ['-n'], { input: script, stdio: ['pipe', 'pipe', 'pipe'] })).not.toThrow();
+    }
+    expect(() => execFileSync('sh', ['-n'], { input: 'if then', stdio: ['pipe', 'pipe', 'pipe'] })).toThrow();
   });
 
   it('fails to interpolate without the secrets (no silent empty password)', () => {
