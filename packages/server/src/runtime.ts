@@ -30,6 +30,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
 import { MAINTENANCE_QUEUE, defineMaintenance } from './workers/maintenance.js';
+import { startTracing, type Tracing } from './telemetry/tracing.js';
 import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
 
 /** Everything the HTTP API, the workers and `aurora mcp` share: one per process. */
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly runs: RunManager;
   readonly bus: EventBus;
   readonly metrics: ServerMetrics;
+  /** OpenTelemetry traces (when OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  readonly tracing?: Tracing;
   /** Set on first start: the one-time login for the first admin (printed once, never stored in plaintext). */
   readonly firstLogin?: { readonly email: string; readonly token: string };
   close(): Promise<void>;
@@ -164,6 +167,8 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     const first = options.bootstrap === false ? undefined : await auth.bootstrap();
 
     const metrics = createServerMetrics();
+    const tracing = config.otlpEndpoint ? startTracing({ endpoint: config.otlpEndpoint, role: config.role }) : undefined;
+    if (tracing) closers.push(() => tracing.shutdown());
     const bus = config.redis ? await createRedisEventBus(config.redis.url, config.redis.prefix, logger) : createMemoryEventBus();
     closers.unshift(() => bus.close());
 
@@ -200,6 +205,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       objects: stores.objects,
       onUsage: (entry) => usage.record(entry),
       onEvent: (event) => {
+        tracing?.onRunEvent(event);
         if (event.type === 'tool-call.finished') {
           const plugin = event.tool.split('__')[0] ?? 'unknown';
           metrics.toolCalls.inc({ plugin, outcome: event.ok ? 'ok' : 'error' });
@@ -253,6 +259,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       runs,
       bus,
       metrics,
+      ...(tracing ? { tracing } : {}),
       ...(first ? { firstLogin: { email: first.user.email, token: first.loginToken } } : {}),
       async close() {
         for (const close of closers) await close().catch((error: unknown) => logger.warn('runtime: close failed', { error: String(error) }));

@@ -111,7 +111,7 @@ describe.skipIf(!up)(`restart after kill -9${up ? '' : ' (skipped: no PostgreSQL
     expect(await readFile(callsFile, 'utf8')).toBe('i-crash\n');
     const events = await api(second.url, `/api/v1/runs/${started.body.runId}/events`, token);
     const seqs = events.body.events.map((event: { seq: number }) => event.seq);
-    expect(seqs).toEqual([...new Set(seqs)].sort((a: number, b: number) => a - b));
+    expect(seqs).toEqual([...new Set<number>(seqs)].sort((a, b) => a - b));
     second.child.kill('SIGTERM');
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@aurora-ops/core';
+import { ConnectionLostError, type Logger } from '@aurora-ops/core';
 
 /**
  * What replicas tell each other: a run's event (to reach a client connected elsewhere) or a
@@ -42,10 +42,21 @@ export function createMemoryEventBus(): EventBus {
 export async function createRedisEventBus(url: string, prefix: string, logger?: Logger): Promise<EventBus> {
   const CHANNEL = `${prefix}:bus:v1`;
   const { Redis } = await import('ioredis');
-  const publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
-  const subscriber = new Redis(url, { lazyConnect: true });
-  await Promise.all([publisher.connect(), subscriber.connect()]);
-  await subscriber.subscribe(CHANNEL);
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 };
+  const publisher = new Redis(url, options);
+  const subscriber = new Redis(url, options);
+  for (const client of [publisher, subscriber]) client.on('error', (error: Error) => logger?.warn('event bus: redis error', { error: error.message }));
+  try {
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    await subscriber.subscribe(CHANNEL);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw new ConnectionLostError({
+      message: `Redis (AURORA_REDIS_URL) is unreachable: ${(error as Error).message.split('\n')[0]}`,
+      details: { store: 'redis' },
+    });
+  }
   const local = createMemoryEventBus();
   subscriber.on('message', (channel: string, text: string) => {
     if (channel !== CHANNEL) return;

@@ -98,17 +98,41 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pump = (org: string, handle: RunHandle): void => {
     held.add(handle.runId);
     metrics?.runStarted?.();
+    // Tokens are published at once and stored in batches (with the next other event, or every
+    // 250 ms); every other event is stored before it is published, so a replay never misses it.
+    let tokens: RunEvent[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const store = (events: RunEvent[]) => {
+      if (events.length === 0) return Promise.resolve();
+      const values = events.map((_, index) => `($1, $2, $${index * 3 + 3}, $${index * 3 + 4}, $${index * 3 + 5})`);
+      return database
+        .query(
+          `insert into aurora_run_events (org, run_id, seq, type, event) values ${values.join(', ')} on conflict do nothing`,
+          [org, handle.runId, ...events.flatMap((event) => [event.seq, event.type, JSON.stringify(event)])],
+        )
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          logger?.error('chat: storing events failed', { runId: handle.runId, error: (error as Error).message });
+        });
+    };
+    const flush = () => {
+      const batch = tokens;
+      tokens = [];
+      flushing = flushing.then(() => store(batch));
+      return flushing;
+    };
+    const timer = setInterval(() => void flush(), 250);
+    timer.unref();
     const work = (async () => {
       try {
         for await (const event of handle.events) {
-          await database
-            .query(
-              'insert into aurora_run_events (org, run_id, seq, type, event) values ($1, $2, $3, $4, $5) on conflict do nothing',
-              [org, handle.runId, event.seq, event.type, JSON.stringify(event)],
-            )
-            .catch((error: unknown) => {
-              logger?.error('chat: storing an event failed', { runId: handle.runId, error: (error as Error).message });
-            });
+          if (event.type === 'token.streamed') {
+            tokens.push(event);
+            await bus.publish({ kind: 'event', org, runId: handle.runId, event });
+            continue;
+          }
+          tokens.push(event);
+          await flush();
           await bus.publish({ kind: 'event', org, runId: handle.runId, event });
           if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
         }
@@ -116,6 +140,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       } catch (error) {
         logger?.error('chat: run failed', { runId: handle.runId, error: (error as Error).message });
       } finally {
+        clearInterval(timer);
+        await flush();
         held.delete(handle.runId);
       }
     })();

@@ -20,7 +20,7 @@ const url = (protocols: readonly string[]) =>
   z
     .string()
     .url()
-    .refine((value) => protocols.includes(new URL(value).protocol.replace(/:$/, '')), {
+    .refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol.replace(/:$/, '')), {
       message: `must be a ${protocols.join(' or ')} URL`,
     });
 const list = z.string().transform((value) =>

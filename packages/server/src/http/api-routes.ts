@@ -239,6 +239,7 @@ export function apiRoutes(runtime: Runtime, limits: { login: import('hono').Midd
       ...(plugin.lastError ? { lastError: { ...plugin.lastError } } : {}),
       ...(plugin.stderrTail ? { stderrTail: [...plugin.stderrTail] } : {}),
       ...(plugin.lastPingMs === undefined ? {} : { lastPingMs: plugin.lastPingMs }),
+      ...(plugin.pid === undefined ? {} : { pid: plugin.pid }),
     }));
   };
   app.openapi(
@@ -374,7 +375,7 @@ export function apiRoutes(runtime: Runtime, limits: { login: import('hono').Midd
       const { kind } = c.req.valid('param');
       const probe = runtime.host
         .listTools()
-        .find((tool) => tool.plugin === kind && tool.risk === 'read' && /identity|caller|whoami|list_projects|list_subscriptions/.test(tool.toolName));
+        .find((tool) => tool.plugin === kind && tool.risk === 'read' && /identity|caller|whoami|projects_list|subscriptions_list|list_projects|list_subscriptions/.test(tool.toolName));
       if (!probe) return c.json({ ok: false, message: `No running plugin "${kind}" with an identity tool to test with.` }, 200);
       const outcome = await runtime.host.callTool(probe.name, {}, { org: principal.org, user: principal.userId, timeoutMs: 30_000 });
       return c.json(

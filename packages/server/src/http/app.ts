@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
+import { mountMcp } from '../mcp/mount-mcp.js';
 import type { Runtime } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { apiRoutes, validationHook } from './api-routes.js';
@@ -52,6 +53,7 @@ export function createApp(runtime: Runtime) {
   });
   app.notFound((c) => errorResponse(c, toAuroraError(new AuroraError('NOT_FOUND', { message: `No route ${c.req.method} ${c.req.path}.` }))));
 
+  if (runtime.tracing) app.use('*', runtime.tracing.middleware());
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -130,6 +132,7 @@ export function createApp(runtime: Runtime) {
     });
   });
 
+  mountMcp(app, runtime);
   app.route('/api/v1', apiRoutes(runtime, {
     login: rateLimit(runtime, 'login', 10),
     user: rateLimit(runtime, 'user', config.rateLimit.perUserPerMinute),

@@ -92,6 +92,7 @@ export const pluginSchema = z
     lastError: z.record(z.string(), z.unknown()).optional(),
     stderrTail: z.array(z.string()).optional(),
     lastPingMs: z.number().optional(),
+    pid: z.number().optional(),
   })
   .openapi('Plugin');
 

@@ -81,10 +81,16 @@ async function masterKey(config: ServerConfig): Promise<{ key: string; created: 
   return { key, created: true };
 }
 
-async function timed(name: string, check: () => Promise<unknown>) {
+async function timed(name: string, check: () => Promise<unknown>, timeoutMs = 5000) {
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await check();
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
     return { name, ok: true, ms: Math.round(performance.now() - started) };
   } catch (error) {
     return {
@@ -93,6 +99,8 @@ async function timed(name: string, check: () => Promise<unknown>) {
       ms: Math.round(performance.now() - started),
       detail: (error as Error).message.split('\n')[0] ?? 'failed',
     };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

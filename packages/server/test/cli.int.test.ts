@@ -1,0 +1,107 @@
+/**
+ * The `aurora` command as a user runs it (a child process): start on embedded defaults in a
+ * fresh data directory, migrate, doctor, and one clear line for bad configuration.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const bin = resolve(import.meta.dirname, '../src/bin.ts');
+const directories: string[] = [];
+
+const dataDir = async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'aurora-cli-'));
+  directories.push(directory);
+  return directory;
+};
+
+function aurora(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number>((done) => child.on('exit', (code) => done(code ?? -1)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+afterAll(async () => {
+  for (const directory of directories) await rm(directory, { recursive: true, force: true });
+});
+
+describe('aurora CLI', () => {
+  it('a bad variable is one line naming it, exit code 2', async () => {
+    const run = aurora(['start'], { AURORA_PORT: 'eighty', AURORA_DATA_DIR: await dataDir() });
+    expect(await run.exited).toBe(2);
+    const lines = run.output().stderr.trim().split('\n');
+    expect(lines).toEqual(['aurora: configuration error: AURORA_PORT: Invalid input: expected number, received NaN']);
+  });
+
+  it('start on embedded defaults: listens, prints the one-time login once, is ready, stops on SIGTERM', async () => {
+    const directory = await dataDir();
+    const run = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error' });
+    const lines = createInterface({ input: run.child.stdout });
+    const url = await new Promise<string>((done, fail) => {
+      lines.on('line', (line) => {
+        const match = /listening on (http:\/\/\S+)/.exec(line);
+        if (match?.[1]) done(match[1]);
+      });
+      void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
+    });
+    const ready = await fetch(`${url}/ready`);
+    expect(ready.status).toBe(200);
+    await new Promise((done) => setTimeout(done, 200));
+    const { stdout } = run.output();
+    expect(stdout).toMatch(/stores: database=pglite objects=filesystem secrets=local queue=embedded cache=memory vectors=pgvector graph=tables/);
+    const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
+    expect(token).toBeDefined();
+    const login = await fetch(`${url}/api/v1/auth/one-time`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(login.status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+
+    // Second start on the same directory: no new admin, no login printed.
+    const again = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error' });
+    await new Promise<void>((done) => {
+      createInterface({ input: again.child.stdout }).on('line', (line) => line.includes('listening on') && done());
+    });
+    await new Promise((done) => setTimeout(done, 200));
+    expect(again.output().stdout).not.toContain('aurl_');
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  it('migrate applies every schema once, then reports the database up to date', async () => {
+    const directory = await dataDir();
+    const first = aurora(['migrate'], { AURORA_DATA_DIR: directory });
+    expect(await first.exited).toBe(0);
+    expect(first.output().stdout).toMatch(/✓ server-auth 1 orgs, users, api keys, one-time tokens/);
+    expect(first.output().stdout).toMatch(/✓ core-confirmation 1 /);
+    expect(first.output().stdout).toMatch(/Applied \d+ migration\(s\)\./);
+    const second = aurora(['migrate'], { AURORA_DATA_DIR: directory });
+    expect(await second.exited).toBe(0);
+    expect(second.output().stdout).toContain('Database is up to date.');
+  });
+
+  it('doctor checks for real: passes on embedded defaults, fails naming Redis when it is unreachable', async () => {
+    const ok = aurora(['doctor'], { AURORA_DATA_DIR: await dataDir() });
+    expect(await ok.exited).toBe(0);
+    expect(ok.output().stdout).toMatch(/✓ database \(pglite\)/);
+    expect(ok.output().stdout).toMatch(/! model: the offline demo model/);
+    const bad = aurora(['doctor'], { AURORA_DATA_DIR: await dataDir(), AURORA_REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output().stdout).toMatch(/✗ .*(redis|Redis|ECONNREFUSED|127\.0\.0\.1:1)/);
+  });
+});
