@@ -14,10 +14,11 @@ export const waitSecondsField = z
   .number()
   .int()
   .min(0)
-  .max(600)
+  // Under the plugin server's default 300 s tool time limit.
+  .max(280)
   .default(120)
   .describe(
-    'Seconds to wait for the operation to finish (0: return once Azure accepted it); past that the result says "running"',
+    'Seconds to wait for the operation to finish (0–280; 0: return once Azure accepted it); past that the result says "running"',
   );
 
 export const operationOutput = z.object({
