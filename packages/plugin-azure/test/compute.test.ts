@@ -27,6 +27,7 @@ beforeEach(() => azure.reset());
 const plugin = (extra = {}) => createAzurePlugin(testOptions(azure, extra));
 const ARM_TOKEN = `Bearer ${tokenFor('https://management.azure.com/.default')}`;
 const VM = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/web-1`;
+const target = { resourceGroup: 'rg-prod', name: 'web-1' };
 
 describe('vm_list', () => {
   it('gets a token with the client-credentials grant, then pages through nextLink', async () => {
@@ -100,6 +101,27 @@ describe('vm_list', () => {
     expect(azure.calls('virtualMachines.list').map((request) => request.path)).toEqual([
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines`,
       `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines`,
+    ]);
+  });
+
+  it('cuts a page to the output budget and continues with nextToken', async () => {
+    const page = JSON.parse(fixture('vm-list-page1.json')) as { value: Record<string, unknown>[]; nextLink?: string };
+    const twoVms = JSON.stringify({ ...page, value: [page.value[0], { ...page.value[0], name: 'web-2' }] });
+    azure.on('virtualMachines.listAll', (request) =>
+      json(request.query.get('$skiptoken') === 'page-2-token' ? fixture('vm-list-page2.json') : twoVms),
+    );
+    const small = plugin({ outputBudget: 200 });
+    const first = await runTool(small, 'vm_list', {});
+    expect(first).toMatchObject({ virtualMachines: [{ name: 'web-1' }], truncated: true });
+    const second = await runTool(small, 'vm_list', { nextToken: first.nextToken });
+    expect(second).toMatchObject({ virtualMachines: [{ name: 'web-2' }], truncated: false });
+    const third = await runTool(small, 'vm_list', { nextToken: second.nextToken });
+    expect(third).toMatchObject({ virtualMachines: [{ name: 'batch-7' }], truncated: false });
+    expect(third.nextToken).toBeUndefined();
+    expect(azure.calls('virtualMachines.listAll').map((request) => request.query.get('$skiptoken'))).toEqual([
+      null,
+      null,
+      'page-2-token',
     ]);
   });
 
@@ -258,6 +280,20 @@ describe('VM long-running operations', () => {
       waitSeconds: 1,
     });
     expect(result).toMatchObject({ status: 'running', done: false });
+  });
+
+  it('a cancelled call stops waiting with CANCELLED', async () => {
+    azure.on('virtualMachines.start', accepted('op-5'));
+    azure.on('operations.get', json(fixture('operation-in-progress.json')));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await expect(runTool(plugin(), 'vm_start', target, { signal: controller.signal })).rejects.toMatchObject({
+      code: 'CANCELLED',
+      details: { operation: 'virtualMachines.start' },
+    });
+    const polls = azure.calls('operations.get').length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(azure.calls('operations.get')).toHaveLength(polls);
   });
 
   it('waitSeconds 0 returns once Azure accepted the request', async () => {
