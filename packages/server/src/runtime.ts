@@ -18,7 +18,7 @@ import {
   type AgentOptions,
   type UsageStore,
 } from '@aurora-ops/core/agent';
-import { createMcpHost, type McpHost, type PluginConfig } from '@aurora-ops/core/mcp-host';
+import { createMcpHost, type McpHost } from '@aurora-ops/core/mcp-host';
 import { createPluginServer, type PluginDefinition } from '@aurora-ops/core/plugin-sdk';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { createAuthStore, type AuthStore } from './auth/auth-store.js';
@@ -31,6 +31,7 @@ import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
 import { MAINTENANCE_QUEUE, defineMaintenance } from './workers/maintenance.js';
 import { startTracing, type Tracing } from './telemetry/tracing.js';
+import { migrateAll } from './stores/migrate-all.js';
 import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
 
 /** Everything the HTTP API, the workers and `aurora mcp` share: one per process. */
@@ -67,7 +68,9 @@ export interface RuntimeOptions extends OpenStoresOptions {
   readonly log?: (record: LogRecord) => void;
   /** Create the first admin on an empty database. Default true. */
   readonly bootstrap?: boolean;
-  readonly supervisor?: { readonly health?: { intervalMs?: number; timeoutMs?: number; failuresBeforeRestart?: number } };
+  readonly supervisor?: {
+    readonly health?: { intervalMs?: number; timeoutMs?: number; failuresBeforeRestart?: number };
+  };
 }
 
 const DEMO_TEXT =
@@ -155,7 +158,8 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
   const sink =
     options.log ??
     ((record: LogRecord) => {
-      if (levels.indexOf(record.level) >= levels.indexOf(config.logLevel)) process.stderr.write(`${JSON.stringify(record)}\n`);
+      if (levels.indexOf(record.level) >= levels.indexOf(config.logLevel))
+        process.stderr.write(`${JSON.stringify(record)}\n`);
     });
   const stores = await openStores(config, options);
   const logger = createLogger((record) => sink({ ...record, message: stores.redactor.redact(record.message) }));
@@ -163,13 +167,22 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
   try {
     const auth = createAuthStore(stores.database);
     const orgs = createOrgStore(stores.database);
-    await Promise.all([auth.migrate(), orgs.migrate()]);
+    // Every schema up front (also the ones core migrates lazily), so no route meets a missing table.
+    await migrateAll(stores.database, {
+      vectors: stores.describe.vectors === 'pgvector',
+      queue: stores.describe.queue === 'embedded',
+      graph: stores.describe.graph === 'tables',
+    });
     const first = options.bootstrap === false ? undefined : await auth.bootstrap();
 
     const metrics = createServerMetrics();
-    const tracing = config.otlpEndpoint ? startTracing({ endpoint: config.otlpEndpoint, role: config.role }) : undefined;
+    const tracing = config.otlpEndpoint
+      ? startTracing({ endpoint: config.otlpEndpoint, role: config.role })
+      : undefined;
     if (tracing) closers.push(() => tracing.shutdown());
-    const bus = config.redis ? await createRedisEventBus(config.redis.url, config.redis.prefix, logger) : createMemoryEventBus();
+    const bus = config.redis
+      ? await createRedisEventBus(config.redis.url, config.redis.prefix, logger)
+      : createMemoryEventBus();
     closers.unshift(() => bus.close());
 
     const host = createMcpHost({ redactor: stores.redactor, logger });
@@ -262,7 +275,8 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       ...(tracing ? { tracing } : {}),
       ...(first ? { firstLogin: { email: first.user.email, token: first.loginToken } } : {}),
       async close() {
-        for (const close of closers) await close().catch((error: unknown) => logger.warn('runtime: close failed', { error: String(error) }));
+        for (const close of closers)
+          await close().catch((error: unknown) => logger.warn('runtime: close failed', { error: String(error) }));
       },
     };
   } catch (error) {

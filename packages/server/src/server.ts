@@ -24,7 +24,9 @@ export async function startServer(config: ServerConfig, options: RuntimeOptions 
   try {
     const app = createApp(runtime);
     const server = await new Promise<Server>((resolve, reject) => {
-      const created = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(created as Server));
+      const created = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
+        resolve(created as Server),
+      );
       (created as Server).once('error', reject);
     });
     const ws = attachWebSocket(server, runtime);
@@ -36,6 +38,7 @@ export async function startServer(config: ServerConfig, options: RuntimeOptions 
       url: `http://${host}:${address.port}`,
       async close() {
         await ws.close();
+        await app.mcp.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections?.();

@@ -26,10 +26,18 @@ beforeAll(async () => {
     if (!otherConfirmationId) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const admin = harness.users.otherAdmin.token;
-  await harness.api('/api/v1/connectors/aws', { method: 'PUT', token: admin, body: { name: 'prod', credentials: { access_key_id: 'AKIAOTHER', secret_access_key: SECRET } } });
+  await harness.api('/api/v1/connectors/aws', {
+    method: 'PUT',
+    token: admin,
+    body: { name: 'prod', credentials: { access_key_id: 'AKIAOTHER', secret_access_key: SECRET } },
+  });
   otherKeyId = (await harness.api('/api/v1/api-keys', { token: admin, body: { name: 'ci' } })).body.id;
   otherUserId = harness.users.otherOperator.userId;
-  await harness.api('/api/v1/policies', { method: 'PUT', token: admin, body: { rules: [{ tool: 'ops__*', action: 'deny' }] } });
+  await harness.api('/api/v1/policies', {
+    method: 'PUT',
+    token: admin,
+    body: { rules: [{ tool: 'ops__*', action: 'deny' }] },
+  });
 }, 120_000);
 afterAll(async () => {
   await harness?.close();
@@ -42,27 +50,44 @@ describe('authentication', () => {
     expect(forged.status).toBe(401);
     expect(forged.body.error.code).toBe('UNAUTHENTICATED');
     expect((await harness.api('/api/v1/me', { token: 'aurk_not-a-key' })).status).toBe(401);
-    const wrong = await harness.api('/api/v1/auth/login', { body: { email: 'ada@example.com', password: 'nope nope nope' } });
+    const wrong = await harness.api('/api/v1/auth/login', {
+      body: { email: 'ada@example.com', password: 'nope nope nope' },
+    });
     expect(wrong.status).toBe(401);
-    const unknown = await harness.api('/api/v1/auth/login', { body: { email: 'nobody@example.com', password: 'nope nope nope' } });
+    const unknown = await harness.api('/api/v1/auth/login', {
+      body: { email: 'nobody@example.com', password: 'nope nope nope' },
+    });
     expect(unknown.body.error.message).toBe(wrong.body.error.message);
   });
 
-  it('API keys work, carry at most their creator\'s role, are listed without the key and can be revoked', async () => {
-    const created = await harness.api('/api/v1/api-keys', { token: harness.users.operator.token, body: { name: 'automation' } });
+  it("API keys work, carry at most their creator's role, are listed without the key and can be revoked", async () => {
+    const created = await harness.api('/api/v1/api-keys', {
+      token: harness.users.operator.token,
+      body: { name: 'automation' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.key).toMatch(/^aurk_/);
     const me = await harness.api('/api/v1/me', { token: created.body.key });
     expect(me.body).toMatchObject({ role: 'operator', via: 'api-key', org: 'default' });
-    const escalate = await harness.api('/api/v1/api-keys', { token: harness.users.operator.token, body: { name: 'x', role: 'admin' } });
+    const escalate = await harness.api('/api/v1/api-keys', {
+      token: harness.users.operator.token,
+      body: { name: 'x', role: 'admin' },
+    });
     expect(escalate.status).toBe(403);
     const listed = await harness.api('/api/v1/api-keys', { token: harness.users.operator.token });
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
-    expect((await harness.api(`/api/v1/api-keys/${created.body.id}`, { method: 'DELETE', token: harness.users.operator.token })).status).toBe(200);
+    expect(
+      (
+        await harness.api(`/api/v1/api-keys/${created.body.id}`, {
+          method: 'DELETE',
+          token: harness.users.operator.token,
+        })
+      ).status,
+    ).toBe(200);
     expect((await harness.api('/api/v1/me', { token: created.body.key })).status).toBe(401);
   });
 
-  it('the first admin\'s one-time login works once', async () => {
+  it("the first admin's one-time login works once", async () => {
     const token = harness.server.runtime.firstLogin?.token;
     expect(token).toMatch(/^aurl_/);
     const first = await harness.api('/api/v1/auth/one-time', { body: { token } });
@@ -72,7 +97,7 @@ describe('authentication', () => {
   });
 });
 
-describe('org isolation: another org\'s ids are not found, on every route', () => {
+describe("org isolation: another org's ids are not found, on every route", () => {
   const cases: [string, string, unknown?][] = [
     ['GET', '/api/v1/runs/{run}'],
     ['GET', '/api/v1/runs/{run}/events'],
@@ -101,7 +126,7 @@ describe('org isolation: another org\'s ids are not found, on every route', () =
     expect(response.body.error.code).toBe('NOT_FOUND');
   });
 
-  it('lists never show another org\'s rows, and the other org\'s run is untouched', async () => {
+  it("lists never show another org's rows, and the other org's run is untouched", async () => {
     const token = harness.users.admin.token;
     const everything = JSON.stringify([
       (await harness.api('/api/v1/sessions', { token })).body,
@@ -113,7 +138,16 @@ describe('org isolation: another org\'s ids are not found, on every route', () =
       (await harness.api('/api/v1/audit', { token })).body,
       (await harness.api('/api/v1/usage?by=session', { token })).body,
     ]);
-    for (const foreign of [otherRunId, otherSessionId, otherConfirmationId, otherKeyId, otherUserId, 'AKIAOTHER', 'otto@other', 'ops__*']) {
+    for (const foreign of [
+      otherRunId,
+      otherSessionId,
+      otherConfirmationId,
+      otherKeyId,
+      otherUserId,
+      'AKIAOTHER',
+      'otto@other',
+      'ops__*',
+    ]) {
       expect(everything).not.toContain(foreign);
     }
     const theirs = await harness.api(`/api/v1/runs/${otherRunId}`, { token: harness.users.otherOperator.token });
@@ -159,19 +193,29 @@ describe('bad input', () => {
     const big = await new Promise<{ status: number; body: any }>((resolve, reject) => {
       const request = httpRequest(`${harness.url}/api/v1/chat`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': 2 * 1024 * 1024 + 11 },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': 2 * 1024 * 1024 + 11,
+        },
       });
       request.on('response', (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
       });
-      request.on('error', (error) => (error.message.includes('EPIPE') || error.message.includes('ECONNRESET') ? undefined : reject(error)));
+      request.on('error', (error) =>
+        error.message.includes('EPIPE') || error.message.includes('ECONNRESET') ? undefined : reject(error),
+      );
       request.end(JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }));
     });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    const regex = await harness.api('/api/v1/policies', { method: 'PUT', token: harness.users.admin.token, body: { rules: [{ tool: '*', when: { id: '(' } }] } });
+    const regex = await harness.api('/api/v1/policies', {
+      method: 'PUT',
+      token: harness.users.admin.token,
+      body: { rules: [{ tool: '*', when: { id: '(' } }] },
+    });
     expect(regex.status).toBe(400);
   });
 });
@@ -201,14 +245,30 @@ describe('operations endpoints', () => {
     expect((await harness.api('/health')).body.status).toBe('ok');
     const ready = await harness.api('/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.stores.map((store: { name: string }) => store.name.split(' ')[0])).toEqual(['database', 'objects', 'secrets', 'cache', 'queue']);
+    expect(ready.body.stores.map((store: { name: string }) => store.name.split(' ')[0])).toEqual([
+      'database',
+      'objects',
+      'secrets',
+      'cache',
+      'queue',
+    ]);
     expect(ready.body.plugins).toEqual([expect.objectContaining({ name: 'ops', ok: true })]);
     const metrics = await harness.api('/metrics');
     expect(metrics.body).toContain('aurora_http_requests_total{method="GET",route="/health",status="200"}');
     expect(metrics.body).toContain('aurora_plugin_ready{plugin="ops"} 1');
     const openapi = await harness.api('/openapi.json');
     expect(openapi.body.openapi).toBe('3.1.0');
-    for (const path of ['/api/v1/chat', '/api/v1/confirmations/{id}', '/api/v1/plugins', '/api/v1/policies', '/api/v1/usage', '/api/v1/audit', '/api/v1/users', '/api/v1/api-keys', '/api/v1/connectors/{kind}']) {
+    for (const path of [
+      '/api/v1/chat',
+      '/api/v1/confirmations/{id}',
+      '/api/v1/plugins',
+      '/api/v1/policies',
+      '/api/v1/usage',
+      '/api/v1/audit',
+      '/api/v1/users',
+      '/api/v1/api-keys',
+      '/api/v1/connectors/{kind}',
+    ]) {
       expect(Object.keys(openapi.body.paths), path).toContain(path);
     }
     const docs = await harness.api('/docs');
@@ -219,10 +279,15 @@ describe('operations endpoints', () => {
   it('plugins are listed with their health; an admin can restart one', async () => {
     const listed = await harness.api('/api/v1/plugins', { token: harness.users.viewer.token });
     expect(listed.body.plugins[0]).toMatchObject({ name: 'ops', state: 'ready', enabled: true });
-    const restarted = await harness.api('/api/v1/plugins/ops/restart', { method: 'POST', token: harness.users.admin.token });
+    const restarted = await harness.api('/api/v1/plugins/ops/restart', {
+      method: 'POST',
+      token: harness.users.admin.token,
+    });
     expect(restarted.status).toBe(200);
     expect(restarted.body.state).toBe('ready');
-    expect((await harness.api('/api/v1/plugins/nope/restart', { method: 'POST', token: harness.users.admin.token })).status).toBe(404);
+    expect(
+      (await harness.api('/api/v1/plugins/nope/restart', { method: 'POST', token: harness.users.admin.token })).status,
+    ).toBe(404);
   });
 });
 
@@ -230,7 +295,9 @@ describe('rate limits', () => {
   it('login attempts from one address are limited, with Retry-After', async () => {
     let last;
     for (let attempt = 0; attempt < 12; attempt++) {
-      last = await harness.api('/api/v1/auth/login', { body: { email: 'ada@example.com', password: 'guessing guess' } });
+      last = await harness.api('/api/v1/auth/login', {
+        body: { email: 'ada@example.com', password: 'guessing guess' },
+      });
       if (last.status === 429) break;
     }
     expect(last?.status).toBe(429);

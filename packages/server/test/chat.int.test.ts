@@ -74,7 +74,12 @@ describe('chat over the WebSocket', () => {
     const operator = await harness.connect(harness.users.operator);
     operator.send({ type: 'message.send', text: 'delete i-keep' });
     const requested = await operator.waitFor((m) => m.type === 'confirmation.requested');
-    operator.send({ type: 'confirmation.respond', confirmationId: requested.confirmationId, decision: 'reject', reason: 'not now' });
+    operator.send({
+      type: 'confirmation.respond',
+      confirmationId: requested.confirmationId,
+      decision: 'reject',
+      reason: 'not now',
+    });
     await operator.waitFor((m) => finished(requested.runId)(m) && m.status !== 'paused');
     expect(harness.calls.deleted.length).toBe(before);
   });
@@ -119,7 +124,13 @@ describe('chat over the WebSocket', () => {
     client.sendRaw(JSON.stringify({ type: 'message.send', text: 'x'.repeat(300_000) }));
     await client.waitFor(() => client.received.filter((m) => m.type === 'error').length >= 5);
     const errors = client.received.filter((m) => m.type === 'error');
-    expect(errors.map((m) => m.error.code).sort()).toEqual(['INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'INVALID_INPUT', 'PAYLOAD_TOO_LARGE']);
+    expect(errors.map((m) => m.error.code).sort()).toEqual([
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'PAYLOAD_TOO_LARGE',
+    ]);
     expect(JSON.stringify(errors)).not.toContain(SECRET);
     expect(JSON.stringify(errors)).not.toContain('drop.tables');
     client.send({ type: 'message.send', text: 'hello again' });
@@ -156,7 +167,10 @@ describe('chat over the WebSocket', () => {
 
 describe('the same stream over SSE', () => {
   it('replays a run as server-sent events with ids, and honours Last-Event-ID', async () => {
-    const started = await harness.api('/api/v1/chat', { token: harness.users.operator.token, body: { text: 'hello sse' } });
+    const started = await harness.api('/api/v1/chat', {
+      token: harness.users.operator.token,
+      body: { text: 'hello sse' },
+    });
     expect(started.status).toBe(202);
     const { runId } = started.body;
     const read = async (headers: Record<string, string> = {}) => {

@@ -3,6 +3,7 @@
  * fresh data directory, migrate, doctor, and one clear line for bad configuration.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -60,7 +61,9 @@ describe('aurora CLI', () => {
     expect(ready.status).toBe(200);
     await new Promise((done) => setTimeout(done, 200));
     const { stdout } = run.output();
-    expect(stdout).toMatch(/stores: database=pglite objects=filesystem secrets=local queue=embedded cache=memory vectors=pgvector graph=tables/);
+    expect(stdout).toMatch(
+      /stores: database=pglite objects=filesystem secrets=local queue=embedded cache=memory vectors=pgvector graph=tables/,
+    );
     const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
     expect(token).toBeDefined();
     const login = await fetch(`${url}/api/v1/auth/one-time`, {
@@ -81,6 +84,32 @@ describe('aurora CLI', () => {
     expect(again.output().stdout).not.toContain('aurl_');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
+  });
+
+  it('worker serves /health, /ready and /metrics only, and stops on SIGTERM', async () => {
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => done(free));
+      });
+    });
+    const run = aurora(['worker'], {
+      AURORA_DATA_DIR: await dataDir(),
+      AURORA_PORT: String(port),
+      AURORA_LOG_LEVEL: 'error',
+    });
+    const base = `http://127.0.0.1:${port}`;
+    let health: Response | undefined;
+    for (let attempt = 0; attempt < 300 && !health; attempt++) {
+      health = await fetch(`${base}/health`).catch(() => undefined);
+      if (!health) await new Promise((done) => setTimeout(done, 100));
+    }
+    expect(await health?.json()).toMatchObject({ status: 'ok', role: 'worker' });
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('aurora_queue_depth');
+    expect((await fetch(`${base}/api/v1/me`)).status).toBe(404);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   it('migrate applies every schema once, then reports the database up to date', async () => {

@@ -29,7 +29,11 @@ const redisUp = await (async () => {
   }
 })();
 const pgUp = await postgresAvailable();
-const skip = !pgUp ? 'no PostgreSQL at AURORA_TEST_POSTGRES_URL' : !redisUp ? 'no Redis at AURORA_TEST_REDIS_URL' : undefined;
+const skip = !pgUp
+  ? 'no PostgreSQL at AURORA_TEST_POSTGRES_URL'
+  : !redisUp
+    ? 'no Redis at AURORA_TEST_REDIS_URL'
+    : undefined;
 
 describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let database: ThrowawayDatabase;
@@ -60,7 +64,12 @@ describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? 
       );
     }
     const [a] = servers;
-    await a!.runtime.auth.createUser({ org: 'default', email: 'olive@example.com', role: 'operator', password: 'correct horse battery staple' });
+    await a!.runtime.auth.createUser({
+      org: 'default',
+      email: 'olive@example.com',
+      role: 'operator',
+      password: 'correct horse battery staple',
+    });
     const login = await fetch(`${a!.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -75,21 +84,29 @@ describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? 
     for (const directory of directories) await rm(directory, { recursive: true, force: true });
   });
 
-  it('only one first admin is created for both replicas', async () => {
+  it('only one first admin is created for both replicas', () => {
     expect(servers.filter((server) => server.runtime.firstLogin !== undefined)).toHaveLength(1);
   });
 
   it('a confirmation requested on A is approved on B; the client on A sees the run finish; the tool runs once', async () => {
     const [a, b] = servers as [AuroraServer, AuroraServer];
-    const ticket = await fetch(`${a.url}/api/v1/auth/ws-token`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const ticket = await fetch(`${a.url}/api/v1/auth/ws-token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const { url } = (await ticket.json()) as { url: string };
     const ws = new WebSocket(`${a.url.replace('http', 'ws')}${url}`);
     const received: any[] = [];
     const waiting = new Set<{ test: (message: any) => boolean; resolve: (message: any) => void }>();
     ws.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+      const message = JSON.parse((data as Buffer).toString('utf8'));
       received.push(message);
-      for (const waiter of waiting) if (waiter.test(message)) (waiting.delete(waiter), waiter.resolve(message));
+      for (const waiter of waiting) {
+        if (waiter.test(message)) {
+          waiting.delete(waiter);
+          waiter.resolve(message);
+        }
+      }
     });
     const waitFor = (test: (message: any) => boolean) =>
       received.find(test) ?? new Promise<any>((resolve) => waiting.add({ test, resolve }));
@@ -122,7 +139,10 @@ describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? 
     });
     const { runId } = (await started.json()) as { runId: string };
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const cancelled = await fetch(`${b.url}/api/v1/runs/${runId}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const cancelled = await fetch(`${b.url}/api/v1/runs/${runId}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(cancelled.status).toBe(200);
     let status = '';
     for (let attempt = 0; attempt < 100 && (status === '' || status === 'running'); attempt++) {

@@ -118,7 +118,11 @@ let dummyHash: Promise<string> | undefined;
 export interface AuthStore {
   migrate(): Promise<void>;
   /** Creates the org and its first admin when no user exists yet. Returns a one-time login token then. */
-  bootstrap(options?: { orgId?: string; orgName?: string; email?: string }): Promise<{ loginToken: string; user: User } | undefined>;
+  bootstrap(options?: {
+    orgId?: string;
+    orgName?: string;
+    email?: string;
+  }): Promise<{ loginToken: string; user: User } | undefined>;
   createOrg(id: string, name: string): Promise<void>;
   createUser(input: { org: string; email: string; role: Role; password?: string }): Promise<User>;
   listUsers(org: string): Promise<User[]>;
@@ -127,7 +131,11 @@ export interface AuthStore {
   /** Email + password → principal, or `undefined` (never says which part was wrong). */
   verifyPassword(email: string, password: string): Promise<Principal | undefined>;
   /** A single-use token (login link or WebSocket connection), valid `ttlMs`. */
-  issueOneTimeToken(purpose: 'login' | 'websocket', principal: { org: string; userId: string }, ttlMs: number): Promise<string>;
+  issueOneTimeToken(
+    purpose: 'login' | 'websocket',
+    principal: { org: string; userId: string },
+    ttlMs: number,
+  ): Promise<string>;
   /** Consumes a single-use token: the first caller gets the principal, any later one `undefined`. */
   consumeOneTimeToken(purpose: 'login' | 'websocket', value: string): Promise<Principal | undefined>;
   createApiKey(principal: Principal, input: { name: string; role?: Role }): Promise<{ key: string; apiKey: ApiKey }>;
@@ -185,7 +193,10 @@ export function createAuthStore(database: Database): AuthStore {
     async createUser(input) {
       await ready();
       if (input.password !== undefined && input.password.length < 12) {
-        throw new InvalidInputError({ message: 'A password needs at least 12 characters.', details: { field: 'password' } });
+        throw new InvalidInputError({
+          message: 'A password needs at least 12 characters.',
+          details: { field: 'password' },
+        });
       }
       const passwordHash = input.password === undefined ? null : await hash(input.password);
       try {
@@ -196,26 +207,38 @@ export function createAuthStore(database: Database): AuthStore {
         return toUser(rows[0] as UserRow);
       } catch (error) {
         if (UniqueViolationError.isInstance(error)) {
-          throw new UniqueViolationError({ message: 'A user with this email already exists.', details: { field: 'email' } });
+          throw new UniqueViolationError({
+            message: 'A user with this email already exists.',
+            details: { field: 'email' },
+          });
         }
         throw error;
       }
     },
     async listUsers(org) {
       await ready();
-      const { rows } = await database.query<UserRow>('select * from aurora_users where org = $1 order by created_at, id', [org]);
+      const { rows } = await database.query<UserRow>(
+        'select * from aurora_users where org = $1 order by created_at, id',
+        [org],
+      );
       return rows.map(toUser);
     },
     async getUser(org, id) {
       await ready();
-      const { rows } = await database.query<UserRow>('select * from aurora_users where org = $1 and id = $2', [org, id]);
+      const { rows } = await database.query<UserRow>('select * from aurora_users where org = $1 and id = $2', [
+        org,
+        id,
+      ]);
       if (!rows[0]) throw new NotFoundError({ message: 'No such user in this org.', details: { resource: 'user' } });
       return toUser(rows[0]);
     },
     async updateUser(org, id, change) {
       await ready();
       if (change.password !== undefined && change.password.length < 12) {
-        throw new InvalidInputError({ message: 'A password needs at least 12 characters.', details: { field: 'password' } });
+        throw new InvalidInputError({
+          message: 'A password needs at least 12 characters.',
+          details: { field: 'password' },
+        });
       }
       const passwordHash = change.password === undefined ? undefined : await hash(change.password);
       const { rows } = await database.query<UserRow>(
@@ -231,7 +254,9 @@ export function createAuthStore(database: Database): AuthStore {
     },
     async verifyPassword(email, password) {
       await ready();
-      const { rows } = await database.query<UserRow>('select * from aurora_users where email = $1', [normaliseEmail(email)]);
+      const { rows } = await database.query<UserRow>('select * from aurora_users where email = $1', [
+        normaliseEmail(email),
+      ]);
       const row = rows[0];
       if (!row?.password_hash || row.disabled) {
         dummyHash ??= hash('aurora-timing-equaliser');
@@ -315,7 +340,8 @@ export function createAuthStore(database: Database): AuthStore {
         'update aurora_api_keys set revoked_at = now() where org = $1 and id = $2 and revoked_at is null',
         [org, id],
       );
-      if (!rowCount) throw new NotFoundError({ message: 'No such API key in this org.', details: { resource: 'api-key' } });
+      if (!rowCount)
+        throw new NotFoundError({ message: 'No such API key in this org.', details: { resource: 'api-key' } });
     },
     async verifyApiKey(value) {
       await ready();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ConnectionLostError, type Logger } from '@aurora-ops/core';
+import { parseJson } from '@aurora-ops/core/internal';
 
 /**
  * What replicas tell each other: a run's event (to reach a client connected elsewhere) or a
@@ -37,7 +38,6 @@ export function createMemoryEventBus(): EventBus {
   };
 }
 
-
 /** Redis pub/sub: every replica receives every message, including its own. */
 export async function createRedisEventBus(url: string, prefix: string, logger?: Logger): Promise<EventBus> {
   const CHANNEL = `${prefix}:bus:v1`;
@@ -45,7 +45,8 @@ export async function createRedisEventBus(url: string, prefix: string, logger?: 
   const options = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 };
   const publisher = new Redis(url, options);
   const subscriber = new Redis(url, options);
-  for (const client of [publisher, subscriber]) client.on('error', (error: Error) => logger?.warn('event bus: redis error', { error: error.message }));
+  for (const client of [publisher, subscriber])
+    client.on('error', (error: Error) => logger?.warn('event bus: redis error', { error: error.message }));
   try {
     await Promise.all([publisher.connect(), subscriber.connect()]);
     await subscriber.subscribe(CHANNEL);
@@ -61,7 +62,7 @@ export async function createRedisEventBus(url: string, prefix: string, logger?: 
   subscriber.on('message', (channel: string, text: string) => {
     if (channel !== CHANNEL) return;
     try {
-      void local.publish(JSON.parse(text) as BusMessage);
+      void local.publish(parseJson(text, 'A bus message') as BusMessage);
     } catch (error) {
       logger?.warn('event bus: unreadable message dropped', { error: (error as Error).message });
     }

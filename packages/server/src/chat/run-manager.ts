@@ -8,6 +8,7 @@ import {
   type RunEvent,
 } from '@aurora-ops/core';
 import type { Agent, RunHandle } from '@aurora-ops/core/agent';
+import { parseJson } from '@aurora-ops/core/internal';
 import { hasRole, type Principal } from '../auth/auth-store.js';
 import type { EventBus } from './event-bus.js';
 
@@ -46,7 +47,10 @@ export interface RunManagerMetrics {
 export interface RunManager {
   migrate(): Promise<void>;
   /** Starts a run for a chat message; its events go to subscribers of the run. */
-  send(principal: Principal, input: { sessionId?: string; text: string }): Promise<{ runId: string; sessionId: string }>;
+  send(
+    principal: Principal,
+    input: { sessionId?: string; text: string },
+  ): Promise<{ runId: string; sessionId: string }>;
   cancel(principal: Principal, runId: string): Promise<void>;
   /** An operator (or admin) of the run's org approves or rejects; the run resumes once nothing is pending. */
   respond(
@@ -164,7 +168,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       'select event from aurora_run_events where org = $1 and run_id = $2 and seq > $3 order by seq',
       [org, runId, afterSeq],
     );
-    return rows.map((row) => (typeof row.event === 'string' ? (JSON.parse(row.event) as RunEvent) : row.event));
+    return rows.map((row) =>
+      typeof row.event === 'string' ? (parseJson(row.event, 'A stored event') as RunEvent) : row.event,
+    );
   };
 
   return {
@@ -187,7 +193,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     },
     async cancel(principal, runId) {
       await ready();
-      if (!hasRole(principal.role, 'operator')) throw new ForbiddenError({ message: 'Only an operator can cancel a run.' });
+      if (!hasRole(principal.role, 'operator'))
+        throw new ForbiddenError({ message: 'Only an operator can cancel a run.' });
       await runRow(principal.org, runId);
       await agent.cancel(principal.org, runId);
       await bus.publish({ kind: 'cancel', org: principal.org, runId });

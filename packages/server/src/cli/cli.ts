@@ -1,12 +1,15 @@
 import { AuroraError, ConfigurationError } from '@aurora-ops/core';
+import { serve } from '@hono/node-server';
 import { Command } from 'commander';
-import { loadConfig, type ServerConfig } from '../config/config.js';
+import { loadConfig, processEnvironment, type ServerConfig } from '../config/config.js';
+import { runMcpBridge } from '../mcp/mcp-bridge.js';
+import { createWorkerApp } from '../http/worker-app.js';
 import { createRuntime } from '../runtime.js';
 import { startServer } from '../server.js';
 import { openStores } from '../stores/open-stores.js';
 import { VERSION } from '../version.js';
 import { runDoctor } from './doctor.js';
-import { migrateAll } from './migrate.js';
+import { migrateAll } from '../stores/migrate-all.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -17,7 +20,7 @@ export interface CliIo {
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
-  env: process.env,
+  env: processEnvironment(),
 };
 
 const bold = (text: string) => (process.stdout.isTTY ? `\u001B[1m${text}\u001B[0m` : text);
@@ -35,13 +38,19 @@ function config(io: CliIo, overrides: Partial<Record<string, string>> = {}): Ser
 async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void> {
   const started = performance.now();
   const settings = config(io, role === 'worker' ? { AURORA_ROLE: 'worker' } : {});
-  io.err(`aurora ${VERSION}: starting (${settings.database ? 'PostgreSQL' : `embedded stores in ${settings.dataDir}`})…`);
+  io.err(
+    `aurora ${VERSION}: starting (${settings.database ? 'PostgreSQL' : `embedded stores in ${settings.dataDir}`})…`,
+  );
   if (settings.role === 'worker') {
     const runtime = await createRuntime(settings, { bootstrap: false });
     await runtime.stores.queue.start();
-    io.err(`aurora worker ready in ${Math.round(performance.now() - started)} ms (queue: ${runtime.stores.describe.queue}).`);
+    const server = serve({ fetch: createWorkerApp(runtime).fetch, hostname: settings.host, port: settings.port });
+    io.err(
+      `aurora worker ready in ${Math.round(performance.now() - started)} ms (queue: ${runtime.stores.describe.queue}; /health, /ready and /metrics on ${settings.host}:${settings.port}).`,
+    );
     const signal = await untilSignal();
     io.err(`aurora: ${signal}, draining…`);
+    await new Promise((resolve) => server.close(resolve));
     await runtime.close();
     return;
   }
@@ -54,7 +63,14 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
     .join(' ');
   io.out(`${bold('Aurora')} ${VERSION} listening on ${server.url} (ready in ${ms} ms)`);
   io.out(`  stores: ${stores}`);
-  io.out(`  model: ${settings.model}   plugins: ${runtime.plugins.status().map((plugin) => `${plugin.name}(${plugin.state})`).join(' ') || 'none'}`);
+  io.out(
+    `  model: ${settings.model}   plugins: ${
+      runtime.plugins
+        .status()
+        .map((plugin) => `${plugin.name}(${plugin.state})`)
+        .join(' ') || 'none'
+    }`,
+  );
   io.out(`  API docs: ${server.url}/docs   health: ${server.url}/ready   metrics: ${server.url}/metrics`);
   if (runtime.firstLogin) {
     io.out('');
@@ -94,7 +110,11 @@ export function createCli(io: CliIo = defaultIo): Command {
         let applied = 0;
         await migrateAll(
           stores.database,
-          { vectors: stores.describe.vectors === 'pgvector', queue: stores.describe.queue === 'embedded', graph: stores.describe.graph === 'tables' },
+          {
+            vectors: stores.describe.vectors === 'pgvector',
+            queue: stores.describe.queue === 'embedded',
+            graph: stores.describe.graph === 'tables',
+          },
           (namespace, migration) => {
             applied++;
             io.out(`  ✓ ${namespace} ${migration.version} ${migration.name} (${migration.ms} ms)`);
@@ -107,11 +127,22 @@ export function createCli(io: CliIo = defaultIo): Command {
     });
   program
     .command('doctor')
-    .description('Check each configured store, plugin and the model provider for real; say what is wrong and how to fix it.')
+    .description(
+      'Check each configured store, plugin and the model provider for real; say what is wrong and how to fix it.',
+    )
     .action(async () => {
       const ok = await runDoctor(io);
       if (!ok) process.exitCode = 1;
     });
+  program
+    .command('mcp')
+    .description(
+      "Serve Aurora to an MCP client over stdio, forwarding to a running server's /mcp (AURORA_URL, AURORA_API_KEY).",
+    )
+    .option('--url <url>', 'the server (default AURORA_URL, then http://127.0.0.1:8080)')
+    .action((flags: { url?: string }) =>
+      runMcpBridge({ env: io.env, err: io.err, ...(flags.url ? { url: flags.url } : {}) }),
+    );
   return program;
 }
 

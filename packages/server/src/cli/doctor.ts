@@ -5,14 +5,16 @@ import { createRuntime, resolveModel } from '../runtime.js';
 import type { CliIo } from './cli.js';
 
 const HINTS: Record<string, string> = {
-  database: 'Check AURORA_DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from here.',
+  database:
+    'Check AURORA_DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from here.',
   objects: 'Check AURORA_S3_ENDPOINT / AURORA_S3_BUCKET and the access keys; the bucket must exist.',
   secrets: 'Check AURORA_VAULT_ADDR and AURORA_VAULT_TOKEN; Vault must be unsealed with KV v2 at AURORA_VAULT_MOUNT.',
   cache: 'Check AURORA_REDIS_URL and that Redis is running.',
   queue: 'Check AURORA_REDIS_URL (BullMQ) or the database (embedded queue).',
 };
 
-const message = (error: unknown) => (AuroraError.isInstance(error) ? `${error.code}: ${error.message}` : (error as Error).message);
+const message = (error: unknown) =>
+  AuroraError.isInstance(error) ? `${error.code}: ${error.message}` : (error as Error).message;
 
 /** `aurora doctor`: every check runs for real; returns false when any fails. */
 export async function runDoctor(io: CliIo): Promise<boolean> {
@@ -27,7 +29,11 @@ export async function runDoctor(io: CliIo): Promise<boolean> {
     config = loadConfig(io.env);
     line(true, 'configuration is valid');
   } catch (error) {
-    line(false, `configuration: ${ConfigurationError.isInstance(error) ? error.message : message(error)}`, 'Fix the variable named above.');
+    line(
+      false,
+      `configuration: ${ConfigurationError.isInstance(error) ? error.message : message(error)}`,
+      'Fix the variable named above.',
+    );
     return false;
   }
   let runtime;
@@ -43,17 +49,28 @@ export async function runDoctor(io: CliIo): Promise<boolean> {
       line(check.ok, `${check.name}${check.ok ? ` (${check.ms} ms)` : `: ${check.detail ?? 'failed'}`}`, HINTS[area]);
     }
     const plugins = runtime.plugins.status();
-    if (plugins.length === 0) line('warn', 'no plugins configured', 'Set AURORA_PLUGINS=aws,gcp,azure or add plugins in the AURORA_CONFIG file.');
+    if (plugins.length === 0)
+      line(
+        'warn',
+        'no plugins configured',
+        'Set AURORA_PLUGINS=aws,gcp,azure or add plugins in the AURORA_CONFIG file.',
+      );
     for (const plugin of plugins) {
       const ok = plugin.state === 'ready';
       line(
         ok,
         `plugin ${plugin.name}: ${plugin.state}${ok ? ` (${plugin.toolCount} tools)` : plugin.lastError ? `: ${plugin.lastError.message}` : ''}`,
-        plugin.stderrTail?.length ? `stderr: ${plugin.stderrTail.slice(-3).join(' | ')}` : 'Check the command and its environment.',
+        plugin.stderrTail?.length
+          ? `stderr: ${plugin.stderrTail.slice(-3).join(' | ')}`
+          : 'Check the command and its environment.',
       );
     }
     if (config.model.startsWith('demo:')) {
-      line('warn', 'model: the offline demo model answers with set-up help only', 'Set AURORA_MODEL, e.g. openai:gpt-4.1-mini with OPENAI_API_KEY.');
+      line(
+        'warn',
+        'model: the offline demo model answers with set-up help only',
+        'Set AURORA_MODEL, e.g. openai:gpt-4.1-mini with OPENAI_API_KEY.',
+      );
     } else {
       try {
         const model = await resolveModel(config, runtime.stores);
@@ -61,7 +78,11 @@ export async function runDoctor(io: CliIo): Promise<boolean> {
         await model.invoke('Reply with the word ok.', { signal: AbortSignal.timeout(30_000) });
         line(true, `model ${config.model} answered (${Math.round(performance.now() - started)} ms)`);
       } catch (error) {
-        line(false, `model ${config.model}: ${message(mapModelError(error))}`, 'Check the provider API key variable and the model name.');
+        line(
+          false,
+          `model ${config.model}: ${message(mapModelError(error))}`,
+          'Check the provider API key variable and the model name.',
+        );
       }
     }
   } finally {

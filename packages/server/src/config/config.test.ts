@@ -86,7 +86,9 @@ describe('loadConfig', () => {
     expect(config.plugins).toEqual([{ name: 'grafana', command: 'npx', args: ['grafana-mcp'], dependsOn: [] }]);
 
     writeFileSync(file, JSON.stringify({ plugins: [{ name: 'x', command: 'a', url: 'http://b' }] }));
-    expect(problem({ AURORA_CONFIG: file })).toMatch(/^AURORA_CONFIG: plugin "x" needs exactly one of builtin, command or url/);
+    expect(problem({ AURORA_CONFIG: file })).toMatch(
+      /^AURORA_CONFIG: plugin "x" needs exactly one of builtin, command or url/,
+    );
     writeFileSync(file, JSON.stringify({ AURORA_PROT: 1 }));
     expect(problem({ AURORA_CONFIG: file })).toMatch(/^AURORA_CONFIG: unknown key "AURORA_PROT"/);
     writeFileSync(file, '{ nope');

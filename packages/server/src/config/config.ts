@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigurationError } from '@aurora-ops/core';
+import { parseJson } from '@aurora-ops/core/internal';
 import { z } from 'zod';
 
 /**
@@ -59,10 +60,16 @@ export const CONFIG_VARIABLES = {
     schema: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 letters, digits, colons, dashes or underscores'),
     description: 'Prefix of every Redis key and channel (default aurora), to share one Redis between deployments.',
   },
-  AURORA_S3_BUCKET: { schema: z.string().min(3), description: 'S3 bucket for objects; unset: files in the data directory.' },
+  AURORA_S3_BUCKET: {
+    schema: z.string().min(3),
+    description: 'S3 bucket for objects; unset: files in the data directory.',
+  },
   AURORA_S3_ENDPOINT: { schema: url(['http', 'https']), description: 'S3-compatible endpoint (MinIO, Ceph, R2…).' },
   AURORA_S3_REGION: { schema: z.string().min(1), description: 'S3 region (default us-east-1).' },
-  AURORA_S3_ACCESS_KEY_ID: { schema: z.string().min(1), description: 'S3 access key id (default: AWS credential chain).' },
+  AURORA_S3_ACCESS_KEY_ID: {
+    schema: z.string().min(1),
+    description: 'S3 access key id (default: AWS credential chain).',
+  },
   AURORA_S3_SECRET_ACCESS_KEY: { schema: z.string().min(1), description: 'S3 secret access key.' },
   AURORA_S3_FORCE_PATH_STYLE: { schema: flag, description: 'Path-style S3 addressing (MinIO needs it).' },
   AURORA_VAULT_ADDR: {
@@ -176,11 +183,12 @@ function fail(variable: string, problem: string): never {
 function readConfigFile(path: string): { values: Record<string, string>; plugins: PluginEntry[] } {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    parsed = parseJson(readFileSync(path, 'utf8'), path);
   } catch (error) {
     fail('AURORA_CONFIG', `cannot read ${path} as JSON (${(error as Error).message.split('\n')[0]})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('AURORA_CONFIG', 'must hold an object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    fail('AURORA_CONFIG', 'must hold an object');
   const values: Record<string, string> = {};
   let plugins: PluginEntry[] = [];
   for (const [key, value] of Object.entries(parsed)) {
@@ -188,7 +196,10 @@ function readConfigFile(path: string): { values: Record<string, string>; plugins
       const result = z.array(pluginEntrySchema).safeParse(value);
       if (!result.success) {
         const issue = result.error.issues[0];
-        fail('AURORA_CONFIG', `plugins${issue?.path.map((part) => `[${JSON.stringify(part)}]`).join('') ?? ''}: ${issue?.message}`);
+        fail(
+          'AURORA_CONFIG',
+          `plugins${issue?.path.map((part) => `[${JSON.stringify(part)}]`).join('') ?? ''}: ${issue?.message}`,
+        );
       }
       plugins = result.data;
     } else if (key in CONFIG_VARIABLES) {
@@ -210,11 +221,14 @@ function validatePlugins(plugins: readonly PluginEntry[]): void {
   }
 }
 
+/** The process environment (read here, in the config module, only). */
+export const processEnvironment = (): Readonly<Record<string, string | undefined>> => process.env;
+
 /**
  * Reads and validates the configuration. Environment variables win over the config file.
  * Throws a `ConfigurationError` whose message is one line: `AURORA_PORT: must be …`.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): ServerConfig {
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = processEnvironment()): ServerConfig {
   const file = env.AURORA_CONFIG ? readConfigFile(resolve(env.AURORA_CONFIG)) : { values: {}, plugins: [] };
   const raw: Record<string, string> = { ...file.values };
   for (const name of Object.keys(CONFIG_VARIABLES)) {
@@ -229,7 +243,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     (values as Record<string, unknown>)[name] = result.data;
   }
   const requireWith = (variable: ConfigVariable, needed: ConfigVariable) => {
-    if (values[variable] !== undefined && values[needed] === undefined) fail(needed, `is required when ${variable} is set`);
+    if (values[variable] !== undefined && values[needed] === undefined)
+      fail(needed, `is required when ${variable} is set`);
   };
   requireWith('AURORA_VAULT_ADDR', 'AURORA_VAULT_TOKEN');
   requireWith('AURORA_NEO4J_URL', 'AURORA_NEO4J_PASSWORD');
@@ -240,7 +255,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
 
   const builtins = (values.AURORA_PLUGINS ?? []).map((name): PluginEntry => {
-    if (name !== 'aws' && name !== 'gcp' && name !== 'azure') fail('AURORA_PLUGINS', `unknown built-in plugin "${name}" (aws, gcp, azure)`);
+    if (name !== 'aws' && name !== 'gcp' && name !== 'azure')
+      fail('AURORA_PLUGINS', `unknown built-in plugin "${name}" (aws, gcp, azure)`);
     return { name, builtin: name };
   });
   const plugins = [...builtins, ...file.plugins.filter((plugin) => !builtins.some((b) => b.name === plugin.name))];
@@ -257,7 +273,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ...(values.AURORA_DATABASE_URL
       ? { database: { url: values.AURORA_DATABASE_URL, pool: values.AURORA_DATABASE_POOL ?? 10 } }
       : {}),
-    ...(values.AURORA_REDIS_URL ? { redis: { url: values.AURORA_REDIS_URL, prefix: values.AURORA_REDIS_PREFIX ?? 'aurora' } } : {}),
+    ...(values.AURORA_REDIS_URL
+      ? { redis: { url: values.AURORA_REDIS_URL, prefix: values.AURORA_REDIS_PREFIX ?? 'aurora' } }
+      : {}),
     ...(values.AURORA_S3_BUCKET
       ? {
           s3: {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AuroraError, type RunEvent } from '@aurora-ops/core';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { routePath } from 'hono/route';
@@ -48,16 +48,25 @@ export function createApp(runtime: Runtime) {
 
   app.onError((error, c) => {
     const typed = toAuroraError(error);
-    if (typed.code === 'INTERNAL') runtime.logger.error('http: unhandled error', { path: c.req.path, error: (error as Error).stack ?? String(error) });
+    if (typed.code === 'INTERNAL')
+      runtime.logger.error('http: unhandled error', {
+        path: c.req.path,
+        error: error.stack ?? String(error),
+      });
     return errorResponse(c, typed);
   });
-  app.notFound((c) => errorResponse(c, toAuroraError(new AuroraError('NOT_FOUND', { message: `No route ${c.req.method} ${c.req.path}.` }))));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      toAuroraError(new AuroraError('NOT_FOUND', { message: `No route ${c.req.method} ${c.req.path}.` })),
+    ),
+  );
 
   if (runtime.tracing) app.use('*', runtime.tracing.middleware());
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    const route = routePath(c) || 'unmatched';
+    const route = routePath(c as Context) || 'unmatched';
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
   });
@@ -132,11 +141,14 @@ export function createApp(runtime: Runtime) {
     });
   });
 
-  mountMcp(app, runtime);
-  app.route('/api/v1', apiRoutes(runtime, {
-    login: rateLimit(runtime, 'login', 10),
-    user: rateLimit(runtime, 'user', config.rateLimit.perUserPerMinute),
-  }));
+  const mcp = mountMcp(app, runtime);
+  app.route(
+    '/api/v1',
+    apiRoutes(runtime, {
+      login: rateLimit(runtime, 'login', 10),
+      user: rateLimit(runtime, 'user', config.rateLimit.perUserPerMinute),
+    }),
+  );
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -161,5 +173,5 @@ export function createApp(runtime: Runtime) {
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(body);
   });
-  return app;
+  return Object.assign(app, { mcp });
 }

@@ -51,8 +51,17 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
     if (!hasRole(principal.role, role)) {
-      throw new ForbiddenError({ message: `This needs the ${role} role; you are ${principal.role}.`, details: { role } });
+      throw new ForbiddenError({
+        message: `This needs the ${role} role; you are ${principal.role}.`,
+        details: { role },
+      });
     }
     await next();
   };
+}
+
+/** `requireRole` for some methods only (e.g. anyone reads, admins write). */
+export function requireRoleFor(methods: readonly string[], role: Role): MiddlewareHandler<AppEnv> {
+  const guard = requireRole(role);
+  return (c, next) => (methods.includes(c.req.method) ? guard(c, next) : next());
 }

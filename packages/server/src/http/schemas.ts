@@ -141,7 +141,11 @@ export const createUserBody = z
   .object({ email: z.string().email().max(320), role, password: z.string().min(12).max(1024).optional() })
   .openapi('NewUser');
 export const updateUserBody = z
-  .object({ role: role.optional(), disabled: z.boolean().optional(), password: z.string().min(12).max(1024).optional() })
+  .object({
+    role: role.optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().min(12).max(1024).optional(),
+  })
   .openapi('UserChange');
 export const apiKeySchema = z
   .object({

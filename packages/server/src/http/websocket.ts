@@ -26,7 +26,10 @@ const PATH = '/api/v1/ws';
  * frames are core's client messages, and everything the server sends is a run event of core's
  * schema or an acknowledgement. A bad frame gets a typed `error` event; the connection stays open.
  */
-export function attachWebSocket(server: Server, runtime: Runtime): { close(): Promise<void>; readonly sessions: () => number } {
+export function attachWebSocket(
+  server: Server,
+  runtime: Runtime,
+): { close(): Promise<void>; readonly sessions: () => number } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_CHARS * 4 });
   const reject = (socket: Duplex, status: number, text: string) => {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -65,7 +68,11 @@ export function attachWebSocket(server: Server, runtime: Runtime): { close(): Pr
             ...(message.sessionId ? { sessionId: message.sessionId } : {}),
           });
           await follow(started.runId, 0);
-          send({ type: 'run.accepted', ...started, ...(message.clientMessageId ? { clientMessageId: message.clientMessageId } : {}) });
+          send({
+            type: 'run.accepted',
+            ...started,
+            ...(message.clientMessageId ? { clientMessageId: message.clientMessageId } : {}),
+          });
           return;
         }
         case 'run.resume':
@@ -92,7 +99,10 @@ export function attachWebSocket(server: Server, runtime: Runtime): { close(): Pr
         send(new AuroraError('INVALID_INPUT', { message: 'Send text frames of JSON, not binary.' }).toStreamEvent());
         return;
       }
-      const parsed = parseClientMessage(data.toString('utf8'));
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const parsed = parseClientMessage(text);
       if (!parsed.ok) {
         send(parsed.error);
         return;

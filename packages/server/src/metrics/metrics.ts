@@ -91,7 +91,11 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
       registers,
     }),
     wsSessions: new Gauge({ name: 'aurora_ws_sessions', help: 'Open WebSocket chat connections.', registers }),
-    runsStarted: new Counter({ name: 'aurora_runs_started_total', help: 'Agent runs (and resumptions) started.', registers }),
+    runsStarted: new Counter({
+      name: 'aurora_runs_started_total',
+      help: 'Agent runs (and resumptions) started.',
+      registers,
+    }),
     runsFinished: new Counter({
       name: 'aurora_runs_finished_total',
       help: 'Agent run invocations finished, by status.',

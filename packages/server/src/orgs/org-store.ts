@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, type Database, type Migration, type PolicyRule } from '@aurora-ops/core';
+import { parseJson } from '@aurora-ops/core/internal';
 
 /** Per-org settings the API manages: policy rules (tool risk overrides, allow/deny) and connectors. */
 export const ORG_MIGRATIONS: readonly Migration[] = [
@@ -65,7 +66,8 @@ const toConnector = (row: ConnectorRow): Connector => ({
   createdAt: new Date(row.created_at).toISOString(),
 });
 
-const notFound = () => new NotFoundError({ message: 'No such connector in this org.', details: { resource: 'connector' } });
+const notFound = () =>
+  new NotFoundError({ message: 'No such connector in this org.', details: { resource: 'connector' } });
 
 export function createOrgStore(database: Database): OrgStore {
   let migrated: Promise<unknown> | undefined;
@@ -76,11 +78,12 @@ export function createOrgStore(database: Database): OrgStore {
     },
     async policy(org) {
       await ready();
-      const { rows } = await database.query<{ rules: PolicyRule[] | string }>('select rules from aurora_policies where org = $1', [
-        org,
-      ]);
+      const { rows } = await database.query<{ rules: PolicyRule[] | string }>(
+        'select rules from aurora_policies where org = $1',
+        [org],
+      );
       const rules = rows[0]?.rules ?? [];
-      return typeof rules === 'string' ? (JSON.parse(rules) as PolicyRule[]) : rules;
+      return typeof rules === 'string' ? (parseJson(rules, 'Stored policy rules') as PolicyRule[]) : rules;
     },
     async setPolicy(org, rules, by) {
       await ready();
@@ -92,12 +95,18 @@ export function createOrgStore(database: Database): OrgStore {
     },
     async listConnectors(org) {
       await ready();
-      const { rows } = await database.query<ConnectorRow>('select * from aurora_connectors where org = $1 order by kind', [org]);
+      const { rows } = await database.query<ConnectorRow>(
+        'select * from aurora_connectors where org = $1 order by kind',
+        [org],
+      );
       return rows.map(toConnector);
     },
     async getConnector(org, id) {
       await ready();
-      const { rows } = await database.query<ConnectorRow>('select * from aurora_connectors where org = $1 and id = $2', [org, id]);
+      const { rows } = await database.query<ConnectorRow>(
+        'select * from aurora_connectors where org = $1 and id = $2',
+        [org, id],
+      );
       if (!rows[0]) throw notFound();
       return toConnector(rows[0]);
     },
@@ -113,10 +122,10 @@ export function createOrgStore(database: Database): OrgStore {
     },
     async deleteConnector(org, id) {
       await ready();
-      const { rows } = await database.query<ConnectorRow>('delete from aurora_connectors where org = $1 and id = $2 returning *', [
-        org,
-        id,
-      ]);
+      const { rows } = await database.query<ConnectorRow>(
+        'delete from aurora_connectors where org = $1 and id = $2 returning *',
+        [org, id],
+      );
       if (!rows[0]) throw notFound();
       return toConnector(rows[0]);
     },

@@ -179,10 +179,15 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
         import('@aurora-ops/core/storage/bullmq'),
         import('@aurora-ops/core/storage/redis'),
       ]);
-      queue = createBullmqJobQueue({ connection: config.redis.url, prefix: config.redis.prefix, redact: (text) => redactor.redact(text) });
+      queue = createBullmqJobQueue({
+        connection: config.redis.url,
+        prefix: config.redis.prefix,
+        redact: (text) => redactor.redact(text),
+      });
       cache = createRedisCache({ url: config.redis.url, keyPrefix: `${config.redis.prefix}:cache:` });
       const { url, prefix } = config.redis;
-      makeRateLimiter = (options) => createRedisRateLimiter({ ...options, url, keyPrefix: `${prefix}:rate:${options.keyPrefix}` });
+      makeRateLimiter = (options) =>
+        createRedisRateLimiter({ ...options, url, keyPrefix: `${prefix}:rate:${options.keyPrefix}` });
     } else {
       queue = createDatabaseJobQueue({ database, redact: (text) => redactor.redact(text) });
       cache = createMemoryCache();

@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { RunEvent } from '@aurora-ops/core';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { VERSION } from '../version.js';
 
@@ -42,7 +42,7 @@ export function startTracing(options: { endpoint: string; serviceName?: string; 
           try {
             await next();
           } finally {
-            const route = routePath(c);
+            const route = routePath(c as Context);
             span.updateName(`${c.req.method} ${route}`);
             span.setAttributes({
               'http.request.method': c.req.method,
@@ -59,7 +59,11 @@ export function startTracing(options: { endpoint: string; serviceName?: string; 
       if (event.type === 'tool-call.started') {
         const span = tracer.startSpan(`tool ${event.tool}`, {
           kind: SpanKind.CLIENT,
-          attributes: { 'aurora.run_id': event.runId, 'aurora.tool': event.tool, 'aurora.tool_call_id': event.toolCallId },
+          attributes: {
+            'aurora.run_id': event.runId,
+            'aurora.tool': event.tool,
+            'aurora.tool_call_id': event.toolCallId,
+          },
         });
         toolSpans.set(event.toolCallId, span);
       } else if (event.type === 'tool-call.finished') {

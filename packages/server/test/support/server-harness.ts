@@ -27,7 +27,11 @@ export function opsPlugin(calls: Calls) {
     const server = new McpServer({ name: 'ops', version: '1.0.0' });
     server.registerTool(
       'get_status',
-      { description: 'Status of a service.', inputSchema: { service: z.string() }, annotations: { readOnlyHint: true } },
+      {
+        description: 'Status of a service.',
+        inputSchema: { service: z.string() },
+        annotations: { readOnlyHint: true },
+      },
       (args) => {
         calls.status++;
         return { content: [{ type: 'text', text: `service ${args.service} is degraded` }] };
@@ -54,8 +58,8 @@ export function scriptedModel() {
     turns: [
       (messages) => {
         const last = lastOf(messages);
-        if (ToolMessage.isInstance(last)) return { text: `Done: ${String(last.content)}.` };
-        const text = HumanMessage.isInstance(last) ? String(last.content) : '';
+        if (ToolMessage.isInstance(last)) return { text: `Done: ${last.text}.` };
+        const text = HumanMessage.isInstance(last) ? last.text : '';
         const target = /delete (\S+)/.exec(text)?.[1];
         if (target) return { toolCalls: [{ name: 'ops__delete_instance', args: { id: target } }] };
         if (text.includes('status')) return { toolCalls: [{ name: 'ops__get_status', args: { service: 'api' } }] };
@@ -79,7 +83,10 @@ export interface Harness {
   readonly url: string;
   readonly calls: Calls;
   readonly users: Record<'admin' | 'operator' | 'viewer' | 'otherOperator' | 'otherAdmin', Session>;
-  api(path: string, init?: { method?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  api(
+    path: string,
+    init?: { method?: string; token?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   connect(session: Session): Promise<Client>;
   close(): Promise<void>;
 }
@@ -129,7 +136,11 @@ export async function startHarness(options: { env?: Record<string, string>; data
         ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
         ...init.headers,
       },
-      ...(init.raw !== undefined ? { body: init.raw } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      ...(init.raw !== undefined
+        ? { body: init.raw }
+        : init.body !== undefined
+          ? { body: JSON.stringify(init.body) }
+          : {}),
     });
     const text = await response.text();
     let body: unknown = text;
@@ -143,7 +154,12 @@ export async function startHarness(options: { env?: Record<string, string>; data
   const login = async (email: string): Promise<Session> => {
     const response = await api('/api/v1/auth/login', { body: { email, password } });
     if (response.status !== 200) throw new Error(`login ${email}: ${response.status} ${JSON.stringify(response.body)}`);
-    return { token: response.body.token, userId: response.body.user.id, org: response.body.user.org, role: response.body.user.role };
+    return {
+      token: response.body.token,
+      userId: response.body.user.id,
+      org: response.body.user.org,
+      role: response.body.user.role,
+    };
   };
   const users = {
     admin: await login(emails.admin),
@@ -160,7 +176,7 @@ export async function startHarness(options: { env?: Record<string, string>; data
     const received: any[] = [];
     const waiters = new Set<{ predicate: (message: any) => boolean; resolve: (message: any) => void }>();
     ws.on('message', (data) => {
-      const message = JSON.parse(data.toString());
+      const message = JSON.parse((data as Buffer).toString('utf8'));
       received.push(message);
       for (const waiter of waiters) {
         if (waiter.predicate(message)) {
@@ -185,7 +201,8 @@ export async function startHarness(options: { env?: Record<string, string>; data
           const waiter = { predicate, resolve };
           waiters.add(waiter);
           setTimeout(() => {
-            if (waiters.delete(waiter)) reject(new Error(`timed out; received: ${JSON.stringify(received.map((m) => m.type))}`));
+            if (waiters.delete(waiter))
+              reject(new Error(`timed out; received: ${JSON.stringify(received.map((m) => m.type))}`));
           }, timeoutMs).unref();
         });
       },

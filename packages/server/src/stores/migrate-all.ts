@@ -14,7 +14,11 @@ import { CHAT_MIGRATIONS } from '../chat/run-manager.js';
 import { ORG_MIGRATIONS } from '../orgs/org-store.js';
 
 /** Every schema the server uses, by namespace, in the order `aurora migrate` applies them. */
-export function serverMigrations(options: { vectors: boolean; queue: boolean; graph: boolean }): [string, readonly Migration[]][] {
+export function serverMigrations(options: {
+  vectors: boolean;
+  queue: boolean;
+  graph: boolean;
+}): [string, readonly Migration[]][] {
   return [
     ['server-auth', AUTH_MIGRATIONS],
     ['server-orgs', ORG_MIGRATIONS],
