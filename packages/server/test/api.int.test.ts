@@ -240,6 +240,43 @@ describe('connectors', () => {
   });
 });
 
+describe('connector test, usage and audit', () => {
+  it("tests a connector by calling the plugin's identity tool for the caller's org", async () => {
+    const token = harness.users.operator.token;
+    const tested = await harness.api('/api/v1/connectors/ops/test', { method: 'POST', token });
+    expect(tested.status).toBe(200);
+    expect(tested.body).toEqual({ ok: true, tool: 'ops__whoami', message: 'Connected.' });
+    const none = await harness.api('/api/v1/connectors/nothing/test', { method: 'POST', token });
+    expect(none.body.ok).toBe(false);
+    expect(
+      (await harness.api('/api/v1/connectors/ops/test', { method: 'POST', token: harness.users.viewer.token })).status,
+    ).toBe(403);
+  });
+
+  it("usage sums the org's model calls; the audit log records decisions and connector changes", async () => {
+    const run = await harness.api('/api/v1/chat', {
+      token: harness.users.operator.token,
+      body: { text: 'hello usage' },
+    });
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const state = await harness.api(`/api/v1/runs/${run.body.runId}`, { token: harness.users.operator.token });
+      if (state.body.status === 'completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const usage = await harness.api('/api/v1/usage?by=model', { token: harness.users.viewer.token });
+    expect(usage.status).toBe(200);
+    const calls = usage.body.rows.reduce((sum: number, row: { calls: number }) => sum + row.calls, 0);
+    expect(calls).toBeGreaterThan(0);
+    const other = await harness.api('/api/v1/usage?by=model', { token: harness.users.otherAdmin.token });
+    expect(other.body.rows.reduce((sum: number, row: { calls: number }) => sum + row.calls, 0)).toBeGreaterThan(0);
+    const audit = await harness.api('/api/v1/audit?limit=1000', { token: harness.users.otherAdmin.token });
+    const actions = audit.body.entries.map((entry: { action: string }) => entry.action);
+    expect(actions).toEqual(expect.arrayContaining(['confirmation.requested', 'connector.saved', 'policy.updated']));
+    expect(audit.body.entries.every((entry: { org: string }) => entry.org === 'other')).toBe(true);
+    expect((await harness.api('/api/v1/usage?by=nothing', { token: harness.users.viewer.token })).status).toBe(400);
+  });
+});
+
 describe('operations endpoints', () => {
   it('health, ready (each store and plugin checked), metrics and the OpenAPI docs', async () => {
     expect((await harness.api('/health')).body.status).toBe('ok');

@@ -38,6 +38,11 @@ export function opsPlugin(calls: Calls) {
       },
     );
     server.registerTool(
+      'whoami',
+      { description: 'Who the plugin is called for.', inputSchema: {}, annotations: { readOnlyHint: true } },
+      (_args, extra) => ({ content: [{ type: 'text', text: `org ${String(extra._meta?.['aurora/org'])}` }] }),
+    );
+    server.registerTool(
       'delete_instance',
       { description: 'Deletes an instance.', inputSchema: { id: z.string() }, annotations: { destructiveHint: true } },
       (args) => {
