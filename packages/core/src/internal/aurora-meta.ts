@@ -12,6 +12,12 @@ export const AURORA_META = {
   credentials: 'aurora/credentials',
   /** On a listed tool: its risk. */
   risk: 'aurora/risk',
+  /**
+   * On a listed tool: `true` when the plugin can describe a call for an approver. On a
+   * `tools/call` request: `true` asks for that description only (nothing runs); the result's
+   * `_meta` carries it under the same key.
+   */
+  summary: 'aurora/summary',
   /** On an error result: the serialized `AuroraError`. */
   error: 'aurora/error',
 } as const;

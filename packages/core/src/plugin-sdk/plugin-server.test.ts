@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createExamplePlugin } from '../../test/support/example-plugin.js';
@@ -233,5 +233,52 @@ describe('confirmation modes', () => {
     expect(() => createPluginServer(plugin, { confirmations: 'maybe' as never })).toThrow(ConfigurationError);
     expect(() => createPluginServer(plugin, { timeoutMs: -1 })).toThrow(ConfigurationError);
     expect(() => createPluginServer({} as never)).toThrow(ConfigurationError);
+  });
+});
+
+describe('describing a call for an approver', () => {
+  const scale = (calls: string[]) =>
+    definePlugin({
+      name: 'fleet',
+      version: '1.0.0',
+      tools: [
+        defineTool({
+          name: 'scale_group',
+          description: 'Scales a group.',
+          input: z.object({ group: z.string().min(1), size: z.number().int().min(0) }),
+          output: z.object({ done: z.boolean() }),
+          risk: 'write',
+          summary: (input) => `Scale group ${input.group} to ${input.size} instances`,
+          handler: (input) => {
+            calls.push(input.group);
+            return { done: true };
+          },
+        }),
+      ],
+    });
+
+  it('lists that it can describe a call, and describes one without running it', async () => {
+    const calls: string[] = [];
+    const client = await connect({ confirmations: 'host' }, scale(calls));
+    const { tools } = await client.listTools();
+    expect(tools[0]?._meta?.[AURORA_META.summary]).toBe(true);
+    const described = await client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'scale_group', arguments: { group: 'web', size: 3 }, _meta: { [AURORA_META.summary]: true } },
+      },
+      CallToolResultSchema,
+    );
+    expect(described._meta?.[AURORA_META.summary]).toBe('Scale group web to 3 instances');
+    expect(calls).toEqual([]);
+    const invalid = await client.request(
+      {
+        method: 'tools/call',
+        params: { name: 'scale_group', arguments: { group: '' }, _meta: { [AURORA_META.summary]: true } },
+      },
+      CallToolResultSchema,
+    );
+    expect(invalid.isError).toBe(true);
+    expect(calls).toEqual([]);
   });
 });

@@ -66,7 +66,11 @@ export function toolRegistration(tool: AnyToolDefinition) {
       ...annotationsForRisk(tool.risk),
       openWorldHint: true,
     },
-    _meta: { [AURORA_META.risk]: tool.risk, [AURORA_META.credentials]: [...tool.credentials] },
+    _meta: {
+      [AURORA_META.risk]: tool.risk,
+      [AURORA_META.credentials]: [...tool.credentials],
+      ...(tool.summary === undefined ? {} : { [AURORA_META.summary]: true }),
+    },
   };
 }
 
@@ -139,6 +143,13 @@ export function createPluginServer(plugin: PluginDefinition, options: PluginServ
     const parsed = await tool.input.safeParseAsync(request.params.arguments ?? {});
     if (!parsed.success) throw invalidArgumentsError(tool.name, parsed.error);
     const input: unknown = parsed.data;
+    const summary = redactor.redact(
+      tool.summary === undefined ? defaultSummary(tool, input) : tool.summary(input as never),
+    );
+    // The host asks what a call would do, for its approver: answer without running anything.
+    if (request.params._meta?.[AURORA_META.summary] === true) {
+      return { content: [{ type: 'text', text: summary }], _meta: { [AURORA_META.summary]: summary } };
+    }
     const capabilities = server.server.getClientCapabilities();
     // Echo the host's tool-call id so a host with several calls in flight routes the question to this one.
     const elicit = (params: ElicitRequestFormParams) =>
@@ -160,7 +171,7 @@ export function createPluginServer(plugin: PluginDefinition, options: PluginServ
       mode,
       tool: tool.name,
       risk: tool.risk,
-      summary: redactor.redact(tool.summary === undefined ? defaultSummary(tool, input) : tool.summary(input as never)),
+      summary,
       clientCapabilities: capabilities,
       elicit: async (params) => {
         try {
