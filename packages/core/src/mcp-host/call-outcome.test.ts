@@ -1,7 +1,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { createSecretRedactor } from '../secrets/redactor.js';
-import { flattenContent, identityRedactor, toCallError, toOutcome } from './call-outcome.js';
+import { flattenContent, identityRedactor, redactsNothing, toCallError, toOutcome } from './call-outcome.js';
 
 const source = { plugin: 'p', tool: 't', redactor: identityRedactor, durationMs: 1 };
 
@@ -52,6 +52,24 @@ describe('call outcomes', () => {
       { ...source, redactor },
     );
     expect(JSON.stringify(outcome)).not.toContain('hunter2-secret');
+  });
+
+  it('skips redaction only while the redactor knows no secret', () => {
+    const redactor = createSecretRedactor();
+    expect(redactsNothing(identityRedactor)).toBe(true);
+    expect(redactsNothing(redactor)).toBe(true);
+    const result = { content: [{ type: 'text', text: 'token late-learned-secret' }], structuredContent: { k: 'v' } };
+    const before = toOutcome(result, { ...source, redactor });
+    // Nothing to scrub: the SDK's objects are passed through, not deep-copied.
+    expect(before.content).toBe(result.content);
+    expect(before.structuredContent).toBe(result.structuredContent);
+    expect(before.text).toBe('token late-learned-secret');
+    redactor.learn('late-learned-secret');
+    expect(redactsNothing(redactor)).toBe(false);
+    const after = toOutcome(result, { ...source, redactor });
+    expect(after.text).toBe('token [REDACTED]');
+    expect(after.content).toEqual([{ type: 'text', text: 'token [REDACTED]' }]);
+    expect(result.content[0]?.text).toBe('token late-learned-secret');
   });
 
   it('maps MCP protocol errors to typed errors', () => {

@@ -26,6 +26,9 @@ type Block = Readonly<Record<string, unknown>>;
 
 /** The content flattened to text for a model; structured content as JSON when there is no text. */
 export function flattenContent(content: readonly Block[], structuredContent: unknown): string {
+  // The common result, one text block, without building a list.
+  const only = content.length === 1 ? content[0] : undefined;
+  if (only !== undefined && only.type === 'text' && typeof only.text === 'string') return only.text;
   const parts: string[] = [];
   for (const block of content) {
     if (block.type === 'text' && typeof block.text === 'string') parts.push(block.text);
@@ -54,35 +57,51 @@ export interface OutcomeSource {
   readonly durationMs: number;
 }
 
+/**
+ * True when `redactor` cannot change any text: the identity redactor, or a secret redactor
+ * (anything with a numeric `size`) that has learned no value yet. Checked per call, so a
+ * secret learned later is scrubbed from the next result on.
+ */
+export function redactsNothing(redactor: Redacting): boolean {
+  return redactor === identityRedactor || ('size' in redactor && redactor.size === 0);
+}
+
 /** Turns an MCP `CallToolResult` into the host's outcome, redacted. */
 export function toOutcome(result: Record<string, unknown>, source: OutcomeSource): ToolCallOutcome {
   const { redactor } = source;
-  const content = redactor.redactDeep(Array.isArray(result.content) ? (result.content as Block[]) : []);
+  const scrub = !redactsNothing(redactor);
+  const rawContent = Array.isArray(result.content) ? (result.content as Block[]) : [];
+  const content = scrub ? redactor.redactDeep(rawContent) : rawContent;
+  const rawStructured = result.structuredContent;
   const structured =
-    typeof result.structuredContent === 'object' && result.structuredContent !== null
-      ? redactor.redactDeep(result.structuredContent as Record<string, unknown>)
+    typeof rawStructured === 'object' && rawStructured !== null
+      ? scrub
+        ? redactor.redactDeep(rawStructured as Record<string, unknown>)
+        : (rawStructured as Record<string, unknown>)
       : undefined;
-  const text = redactor.redact(flattenContent(content, structured));
-  const isError = result.isError === true;
-  let error: SerializedAuroraError | undefined;
-  if (isError) {
-    const resultMeta = result._meta as Record<string, unknown> | undefined;
-    const metaError: unknown = resultMeta?.[RESULT_ERROR_META_KEY];
-    error =
-      serializedFromWire(metaError === undefined ? undefined : redactor.redactDeep(metaError)) ??
-      serializedFromWire(structured?.error) ??
-      new UpstreamError({
-        message: `Tool "${source.tool}" of plugin "${source.plugin}" failed: ${text.slice(0, MAX_ERROR_TEXT) || '(no text)'}`,
-        retryable: false,
-        details: { plugin: source.plugin, tool: source.tool },
-      }).toJSON();
+  const flat = flattenContent(content, structured);
+  const text = scrub ? redactor.redact(flat) : flat;
+  if (result.isError !== true) {
+    return structured === undefined
+      ? { isError: false, content, text, durationMs: source.durationMs }
+      : { isError: false, content, structuredContent: structured, text, durationMs: source.durationMs };
   }
+  const resultMeta = result._meta as Record<string, unknown> | undefined;
+  const metaError: unknown = resultMeta?.[RESULT_ERROR_META_KEY];
+  const error =
+    serializedFromWire(metaError === undefined ? undefined : redactor.redactDeep(metaError)) ??
+    serializedFromWire(structured?.error) ??
+    new UpstreamError({
+      message: `Tool "${source.tool}" of plugin "${source.plugin}" failed: ${text.slice(0, MAX_ERROR_TEXT) || '(no text)'}`,
+      retryable: false,
+      details: { plugin: source.plugin, tool: source.tool },
+    }).toJSON();
   return {
-    isError,
+    isError: true,
     content,
     ...(structured === undefined ? {} : { structuredContent: structured }),
     text,
-    ...(error === undefined ? {} : { error }),
+    error,
     durationMs: source.durationMs,
   };
 }

@@ -99,15 +99,13 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
   const findTool = (name: string): HostTool => {
     if (name === SEARCH_TOOLS_NAME) return searchToolsTool;
     if (name === CALL_TOOL_NAME) return callToolTool;
-    const prefix = name.split(NAMESPACE_SEPARATOR, 1)[0] ?? '';
-    const connection = plugins.get(prefix);
+    const cut = name.indexOf(NAMESPACE_SEPARATOR);
+    const connection = plugins.get(cut === -1 ? name : name.slice(0, cut));
     const tool = connection?.findTool(name);
+    if (tool !== undefined && connection?.listsTool(tool) === true) return tool;
     // A known tool of a plugin that is (re)connecting: the retryable UNAVAILABLE, not NOT_FOUND.
-    if (tool !== undefined && connection?.listTools().includes(tool) !== true) connection?.assertReady();
-    if (tool === undefined || connection?.listTools().includes(tool) !== true) {
-      throw new NotFoundError({ message: `No tool named "${name}" is available.`, details: { tool: name } });
-    }
-    return tool;
+    if (tool !== undefined) connection?.assertReady();
+    throw new NotFoundError({ message: `No tool named "${name}" is available.`, details: { tool: name } });
   };
 
   const resolve: McpHost['resolve'] = (name, args) => {
@@ -195,7 +193,7 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
         }
         const { tool, arguments: toolArgs } = resolve(name, args);
         if (tool.name === SEARCH_TOOLS_NAME) return Promise.resolve(answerSearch(toolArgs));
-        positive(context.timeoutMs, 'timeoutMs');
+        if (context.timeoutMs !== undefined) positive(context.timeoutMs, 'timeoutMs');
         const connection = plugin(tool.plugin);
         const timeoutMs = context.timeoutMs ?? connection.config.timeoutMs ?? defaultTimeoutMs;
         return connection.callTool(tool, toolArgs, context, timeoutMs);

@@ -23,7 +23,7 @@ import type {
 import { openTransport, type OpenedTransport } from './plugin-transport.js';
 import { listAllTools, toHostTools } from './plugin-tools.js';
 import { StderrTail } from './stderr-tail.js';
-import { runToolCall, type ProgressParams } from './tool-call.js';
+import { runToolCall, type ProgressParams, type ToolCallOwner } from './tool-call.js';
 
 export interface ReconnectPolicy {
   readonly maxAttempts: number;
@@ -73,7 +73,7 @@ function alive(pid: number): boolean {
 }
 
 /** One connected plugin: its MCP client, its tools, its in-flight calls, and reconnection. */
-export class PluginConnection {
+export class PluginConnection implements ToolCallOwner {
   private state: PluginState = 'connecting';
   private session: Session | undefined;
   private tools: HostTool[] = [];
@@ -137,12 +137,22 @@ export class PluginConnection {
     return this.toolsByName.get(name);
   }
 
+  /** True when `listTools()` holds `tool` now (without scanning the list). */
+  listsTool(tool: HostTool): boolean {
+    return this.state === 'ready' && this.toolsByName.get(tool.name) === tool;
+  }
+
   /** Throws the typed error a call would get now (retryable while connecting or reconnecting). */
   assertReady(): void {
     this.readyClient();
   }
 
-  async callTool(
+  /**
+   * Calls a tool on the ready session. Not `async`: the in-process round trip is a few tens
+   * of µs, so promise layers and per-call closures show (bench/agent `tools`); the call's one
+   * `.then` reports back through `callSettled` / `callFailed`.
+   */
+  callTool(
     tool: HostTool,
     args: Readonly<Record<string, unknown>>,
     context: ToolCallContext,
@@ -152,7 +162,7 @@ export class PluginConnection {
     const id = ++this.callCounter;
     this.inFlight.set(id, { tool, context });
     try {
-      return await runToolCall({
+      return runToolCall({
         client,
         plugin: this.name,
         tool,
@@ -161,21 +171,34 @@ export class PluginConnection {
         timeoutMs,
         credentials: this.options.config.credentials,
         redactor: this.options.redactor,
-        listenProgress: (token, listener) => {
-          this.progress.set(token, listener);
-          return () => this.progress.delete(token);
-        },
-        progressToken: `aurora-${this.name}-${id}`,
+        listenProgress: this.listenProgress,
+        progressToken: context.onProgress === undefined ? '' : `aurora-${this.name}-${id}`,
+        id,
+        owner: this,
       });
     } catch (error) {
-      // Closing the client on a drop rejects every pending request; say why it was closed.
-      if (ConnectionLostError.isInstance(error) && this.lossError !== undefined && this.session?.client !== client) {
-        throw this.lossError;
-      }
-      throw error;
-    } finally {
       this.inFlight.delete(id);
+      return Promise.reject(AuroraError.from(error));
     }
+  }
+
+  /** Registers a progress listener under its token (one function for every call). */
+  private readonly listenProgress = (token: string, listener: (params: ProgressParams) => void): (() => void) => {
+    this.progress.set(token, listener);
+    return () => this.progress.delete(token);
+  };
+
+  /** @internal A call has settled: it is no longer in flight. */
+  callSettled(id: number): void {
+    this.inFlight.delete(id);
+  }
+
+  /** @internal Closing the client on a drop rejects every pending request; say why it was closed. */
+  callFailed(error: AuroraError, client: Client): AuroraError {
+    if (ConnectionLostError.isInstance(error) && this.lossError !== undefined && this.session?.client !== client) {
+      return this.lossError;
+    }
+    return error;
   }
 
   async ping(): Promise<number> {

@@ -17,34 +17,66 @@ export interface ToolCallRequest {
   readonly client: Client;
   readonly plugin: string;
   readonly tool: HostTool;
+  /** Sent as given: the caller (the host's `callTool`) already holds a copy of its own. */
   readonly args: Readonly<Record<string, unknown>>;
   readonly context: ToolCallContext;
   readonly timeoutMs: number;
   readonly credentials: Readonly<Record<string, string>> | undefined;
   readonly redactor: Redacting;
-  /** Registers a progress listener under `token`; returns its removal. */
+  /** Registers a progress listener under `token`; returns its removal. Used only when the call has `onProgress`. */
   readonly listenProgress: (token: string, listener: (params: ProgressParams) => void) => () => void;
+  /** The call's progress token (only read when the call has `onProgress`). */
   readonly progressToken: string;
+  /** The connection's number for this call, handed back to `owner`. */
+  readonly id: number;
+  /** Told when the call settles, before its promise does (one promise layer for both sides). */
+  readonly owner: ToolCallOwner;
+}
+
+/** The connection's side of a call: in-flight bookkeeping and the last word on failures. */
+export interface ToolCallOwner {
+  /** The call `id` has settled (either way). */
+  callSettled(id: number): void;
+  /** The typed error the caller gets for a failure of a call made on `client`. */
+  callFailed(error: AuroraError, client: Client): AuroraError;
 }
 
 /**
  * A call without progress: the SDK's own timeout and the caller's signal are enough (both
- * send `notifications/cancelled`), and it is the cheaper path.
+ * send `notifications/cancelled`), and it is the cheaper path. Not `async`: the SDK's promise
+ * is mapped once, with no extra promise layer on the hot path.
  */
-async function runPlainCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
-  const { client, plugin, tool, context, timeoutMs, redactor } = request;
+function runPlainCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
+  const { client, plugin, tool, context, timeoutMs, redactor, owner, id } = request;
+  const signal = context.signal;
   const started = performance.now();
-  try {
-    const call = client.callTool(
-      { name: tool.toolName, arguments: { ...request.args }, _meta: buildCallMeta(context, request.credentials) },
+  return client
+    .callTool(
+      { name: tool.toolName, arguments: request.args, _meta: buildCallMeta(context, request.credentials) },
       undefined,
-      context.signal === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, signal: context.signal },
+      signal === undefined ? { timeout: timeoutMs } : { timeout: timeoutMs, signal },
+    )
+    .then(
+      (result) => {
+        const durationMs = performance.now() - started;
+        owner.callSettled(id);
+        try {
+          return toOutcome(result, { plugin, tool: tool.toolName, redactor, durationMs });
+        } catch (error) {
+          throw owner.callFailed(
+            toCallError(error, { plugin, tool: tool.toolName, timeoutMs, redactor, signal }),
+            client,
+          );
+        }
+      },
+      (error: unknown) => {
+        owner.callSettled(id);
+        throw owner.callFailed(
+          toCallError(error, { plugin, tool: tool.toolName, timeoutMs, redactor, signal }),
+          client,
+        );
+      },
     );
-    const result = await call;
-    return toOutcome(result, { plugin, tool: tool.toolName, redactor, durationMs: performance.now() - started });
-  } catch (error) {
-    throw toCallError(error, { plugin, tool: tool.toolName, timeoutMs, redactor, signal: context.signal });
-  }
 }
 
 /**
@@ -55,7 +87,18 @@ async function runPlainCall(request: ToolCallRequest): Promise<ToolCallOutcome> 
  * in the same read as the result.
  */
 export function runToolCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
-  return request.context.onProgress === undefined ? runPlainCall(request) : runProgressCall(request);
+  if (request.context.onProgress === undefined) return runPlainCall(request);
+  const { owner, id, client } = request;
+  return runProgressCall(request).then(
+    (outcome) => {
+      owner.callSettled(id);
+      return outcome;
+    },
+    (error: unknown) => {
+      owner.callSettled(id);
+      throw owner.callFailed(AuroraError.from(error), client);
+    },
+  );
 }
 
 async function runProgressCall(request: ToolCallRequest): Promise<ToolCallOutcome> {
@@ -79,10 +122,11 @@ async function runProgressCall(request: ToolCallRequest): Promise<ToolCallOutcom
   if (context.signal?.aborted === true) cancel();
   else context.signal?.addEventListener('abort', cancel, { once: true });
   const onProgress = context.onProgress;
+  const progressToken = request.progressToken;
   const stopProgress =
     onProgress === undefined
       ? undefined
-      : request.listenProgress(request.progressToken, ({ progress, total, message }) => {
+      : request.listenProgress(progressToken, ({ progress, total, message }) => {
           arm();
           onProgress({
             progress,
@@ -91,12 +135,12 @@ async function runProgressCall(request: ToolCallRequest): Promise<ToolCallOutcom
           });
         });
   const meta = buildCallMeta(context, request.credentials);
-  if (onProgress !== undefined) meta.progressToken = request.progressToken;
+  if (onProgress !== undefined) meta.progressToken = progressToken;
   const started = performance.now();
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
     arm();
-    const call = client.callTool({ name: tool.toolName, arguments: { ...request.args }, _meta: meta }, undefined, {
+    const call = client.callTool({ name: tool.toolName, arguments: request.args, _meta: meta }, undefined, {
       timeout: NO_SDK_TIMEOUT,
       signal: controller.signal,
     });
