@@ -1,0 +1,164 @@
+/**
+ * Cold start of `aurora start` on the embedded defaults, as a child process: spawn → first
+ * `GET /ready` 200, on a fresh data directory (first run: PGlite initdb + pgvector,
+ * migrations, secret key, first admin) and again on the same directory; idle VmRSS 5 s after
+ * ready. Beside them, in the same rounds, PGlite alone in a fresh child process (import →
+ * first `ping()`), so "after PGlite" = total − PGlite. Goals: ≤ 2 s after PGlite init,
+ * idle RSS ≤ 250 MB.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fmt, load, median, rssMb, sleep } from './stats.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'packages/server/dist/bin.js');
+const PGLITE_INIT = join(import.meta.dirname, 'pglite-init.ts');
+
+/** The environment without any AURORA_* variable, so every store is embedded. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AURORA_')) env[name] = value;
+  return { ...env, ...extra };
+}
+
+function exited(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+interface Start {
+  /** spawn → /ready 200. */
+  readonly readyMs: number;
+  /** spawn → the "listening on" line. */
+  readonly bannerMs: number;
+  /** What the CLI itself prints ("ready in N ms": after Node boot and module loading). */
+  readonly cliMs: number;
+  readonly rssMb: number;
+  readonly firstRun: boolean;
+}
+
+async function startOnce(dataDir: string, idleMs: number): Promise<Start> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    cwd: ROOT,
+    env: cleanEnv({ AURORA_DATA_DIR: dataDir, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  try {
+    const lines = createInterface({ input: child.stdout });
+    let firstRun = false;
+    const banner = await new Promise<{ url: string; cliMs: number; bannerMs: number }>((found, fail) => {
+      lines.on('line', (line) => {
+        if (line.includes('First start')) firstRun = true;
+        const match = /listening on (http:\/\/\S+) \(ready in (\d+) ms\)/.exec(line);
+        if (match) found({ url: match[1]!, cliMs: Number(match[2]), bannerMs: performance.now() - started });
+      });
+      child.once('exit', (code) => fail(new Error(`aurora start exited with ${code}: ${stderr}`)));
+    });
+    let readyMs = Number.NaN;
+    for (let attempt = 0; attempt < 3000; attempt++) {
+      const response = await fetch(`${banner.url}/ready`).catch(() => undefined);
+      if (response?.status === 200) {
+        readyMs = performance.now() - started;
+        break;
+      }
+      await response?.body?.cancel();
+      await sleep(10);
+    }
+    if (!Number.isFinite(readyMs)) throw new Error(`/ready never answered 200: ${stderr}`);
+    // Let the banner lines (first login) arrive before deciding whether this was a first run.
+    await sleep(idleMs);
+    const rss = await rssMb(child.pid!);
+    return { readyMs, bannerMs: banner.bannerMs, cliMs: banner.cliMs, rssMb: rss, firstRun };
+  } finally {
+    child.kill('SIGTERM');
+    await exited(child, 15_000);
+  }
+}
+
+async function pgliteOnce(dataDir: string): Promise<{ ms: number; rssMb: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', PGLITE_INIT, dataDir], {
+    cwd: ROOT,
+    env: cleanEnv({}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await exited(child, 120_000);
+  const parsed = JSON.parse(stdout.trim() || '{}') as { ms?: number; rssMb?: number };
+  if (parsed.ms === undefined || parsed.rssMb === undefined)
+    throw new Error(`pglite-init failed: ${stderr.slice(-2000)}`);
+  return { ms: parsed.ms, rssMb: parsed.rssMb };
+}
+
+export interface ColdStartOptions {
+  readonly runs: number;
+  readonly idleMs: number;
+}
+
+/** Runs the rounds (PGlite first/second, server first/second, interleaved) and prints the figures. */
+export async function benchColdStart(options: ColdStartOptions): Promise<string[]> {
+  console.log(`\n## Cold start to /ready 200 (aurora start, embedded defaults; ${options.runs} rounds) — ${load()}`);
+  type Pglite = { ms: number; rssMb: number };
+  const samples = { pgFirst: [] as Pglite[], pgSecond: [] as Pglite[], first: [] as Start[], second: [] as Start[] };
+  for (let round = 0; round < options.runs; round++) {
+    const pgDir = await mkdtemp(join(tmpdir(), 'aurora-bench-pglite-'));
+    const dataDir = await mkdtemp(join(tmpdir(), 'aurora-bench-start-'));
+    try {
+      samples.pgFirst.push(await pgliteOnce(pgDir));
+      samples.pgSecond.push(await pgliteOnce(pgDir));
+      const first = await startOnce(dataDir, options.idleMs);
+      const second = await startOnce(dataDir, options.idleMs);
+      if (!first.firstRun || second.firstRun)
+        throw new Error('expected a first run, then a second run on the same directory');
+      samples.first.push(first);
+      samples.second.push(second);
+      const [pgFirst, pgSecond] = [samples.pgFirst.at(-1)!, samples.pgSecond.at(-1)!];
+      console.log(
+        `  round ${round + 1}: PGlite first/second ${fmt(pgFirst.ms, 0)} / ${fmt(pgSecond.ms, 0)} ms; ` +
+          `server first ${fmt(first.readyMs, 0)} ms (banner ${fmt(first.bannerMs, 0)}, CLI says ${first.cliMs}), ` +
+          `second ${fmt(second.readyMs, 0)} ms (banner ${fmt(second.bannerMs, 0)}, CLI says ${second.cliMs}); ` +
+          `idle RSS ${fmt(first.rssMb)} / ${fmt(second.rssMb)} MB (PGlite alone ${fmt(pgFirst.rssMb)} / ${fmt(pgSecond.rssMb)} MB)`,
+      );
+    } finally {
+      await rm(pgDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+  const rows: string[] = [];
+  for (const [label, starts, pg] of [
+    ['first run (fresh data dir)', samples.first, samples.pgFirst],
+    ['second run (same data dir)', samples.second, samples.pgSecond],
+  ] as const) {
+    const total = median(starts.map((start) => start.readyMs));
+    const pglite = median(pg.map((sample) => sample.ms));
+    const after = median(starts.map((start, index) => start.readyMs - (pg[index]?.ms ?? Number.NaN)));
+    const rss = median(starts.map((start) => start.rssMb));
+    const boot = median(starts.map((start) => start.bannerMs - start.cliMs));
+    rows.push(
+      `${label}: spawn → /ready ${fmt(total, 0)} ms; PGlite init alone ${fmt(pglite, 0)} ms; ` +
+        `after PGlite ${fmt(after, 0)} ms (goal ≤ 2000: ${after <= 2000 ? 'met' : 'NOT met'}); ` +
+        `of which Node boot + module loading before the CLI's clock ${fmt(boot, 0)} ms, CLI "ready in" ${fmt(median(starts.map((start) => start.cliMs)), 0)} ms, ` +
+        `banner → /ready 200 ${fmt(median(starts.map((start) => start.readyMs - start.bannerMs)), 0)} ms`,
+      `  idle RSS ${fmt(rss)} MB ${options.idleMs / 1000} s after ready (goal ≤ 250: ${rss <= 250 ? 'met' : 'NOT met'}); PGlite alone (data dir + pgvector, after ping) ${fmt(median(pg.map((sample) => sample.rssMb)))} MB`,
+    );
+  }
+  for (const row of rows) console.log(`- ${row}`);
+  console.log(`  (${load()} after)`);
+  return rows;
+}

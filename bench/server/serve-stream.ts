@@ -1,0 +1,129 @@
+/**
+ * Child process of the streaming benchmark. `aurora`: the real server (HTTP + WebSocket) with
+ * the benchmark's stream model, an operator and an API key made directly through
+ * `runtime.auth`; `raw`: a bare `ws` server that streams the same timestamped token events,
+ * shaped like Aurora's, on the same schedule, with no agent behind it. Both answer
+ * `POST /api/v1/auth/ws-token` so that one client drives either.
+ *
+ * IPC: sends `{type:'ready', url, apiKey}`; answers `{type:'clock'}` with its shared clock
+ * (for the offset estimate); on `{type:'close'}` shuts down and exits 0 (so `--cpu-prof`
+ * writes its profile).
+ *
+ * Usage (forked by ws-streaming.ts): `serve-stream.ts <aurora|raw> <tokens> <intervalMs> <dataDir> [postgresUrl]`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { StatementCount } from './query-counter.js';
+import { sharedNow } from './stats.js';
+import { stampToken } from './token-stamp.js';
+import { WebSocketServer, type WebSocket } from './ws-module.js';
+
+const [mode, tokensArg, intervalArg, dataDir, postgresUrl] = process.argv.slice(2);
+const tokens = Number(tokensArg);
+const intervalMs = Number(intervalArg);
+if ((mode !== 'aurora' && mode !== 'raw') || !Number.isInteger(tokens) || !(intervalMs > 0) || dataDir === undefined) {
+  throw new Error('usage: serve-stream.ts <aurora|raw> <tokens> <intervalMs> <dataDir> [postgresUrl]');
+}
+const send = (message: Record<string, unknown>): void => void process.send?.(message);
+
+let errorLogs = 0;
+let statements: () => StatementCount[] = () => [];
+let close: () => Promise<void>;
+
+if (mode === 'aurora') {
+  // Loaded only here, so that the raw server's process holds none of Aurora.
+  const { loadConfig } = await import('../../packages/server/src/config/config.js');
+  const { startServer } = await import('../../packages/server/src/server.js');
+  const { StreamModel } = await import('./stream-model.js');
+  const config = loadConfig({
+    AURORA_DATA_DIR: dataDir,
+    AURORA_PORT: '0',
+    AURORA_LOG_LEVEL: 'error',
+    // One client address and one user open all the sessions: lift the per-minute limits.
+    AURORA_RATE_LIMIT_PER_MINUTE: '10000000',
+    AURORA_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000',
+    ...(postgresUrl ? { AURORA_DATABASE_URL: postgresUrl } : {}),
+  });
+  const server = await startServer(config, {
+    model: new StreamModel({ tokens, intervalMs }),
+    // Debian's PostgreSQL 15 has no pgvector (PGlite has it): no vector store on PostgreSQL here.
+    ...(postgresUrl ? { vectors: false } : {}),
+    log: (record) => {
+      if (record.level !== 'error') return;
+      errorLogs++;
+      if (errorLogs <= 5) process.stderr.write(`${JSON.stringify(record)}\n`);
+    },
+  });
+  if (process.env.BENCH_COUNT_QUERIES === '1') {
+    const { countQueries } = await import('./query-counter.js');
+    statements = countQueries(server.runtime.stores.database);
+  }
+  await server.runtime.stores.queue.start();
+  const { auth } = server.runtime;
+  const user = await auth.createUser({ org: 'default', email: `bench-${randomUUID()}@example.com`, role: 'operator' });
+  const principal = await auth.principalFor('default', user.id);
+  if (!principal) throw new Error('the benchmark operator has no principal');
+  const { key } = await auth.createApiKey(principal, { name: 'bench' });
+  close = () => server.close();
+  send({ type: 'ready', url: server.url, apiKey: key });
+} else {
+  const timers = new Map<WebSocket, NodeJS.Timeout>();
+  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    if (request.method === 'POST' && request.url === '/api/v1/auth/ws-token') {
+      const token = randomUUID();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ token, expiresInSeconds: 60, url: `/api/v1/ws?token=${token}` }));
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server: http, path: '/api/v1/ws' });
+  const stream = (ws: WebSocket): void => {
+    const runId = randomUUID();
+    const sessionId = randomUUID();
+    const event = (seq: number, body: Record<string, unknown>) =>
+      JSON.stringify({ ...body, runId, sessionId, seq, at: new Date().toISOString() });
+    ws.send(JSON.stringify({ type: 'run.accepted', runId, sessionId }));
+    const started = performance.now();
+    let index = 0;
+    const tick = (): void => {
+      index++;
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(event(index, { type: 'token.streamed', text: stampToken() }));
+      if (index >= tokens) {
+        timers.delete(ws);
+        ws.send(event(index + 1, { type: 'run.finished', status: 'completed' }));
+        return;
+      }
+      timers.set(ws, setTimeout(tick, started + (index + 1) * intervalMs - performance.now()));
+    };
+    timers.set(ws, setTimeout(tick, intervalMs));
+  };
+  wss.on('connection', (ws) => {
+    ws.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString('utf8')) as { type?: string };
+      if (message.type === 'message.send') stream(ws);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address() as AddressInfo;
+  close = async () => {
+    for (const timer of timers.values()) clearTimeout(timer);
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  };
+  send({ type: 'ready', url: `http://127.0.0.1:${address.port}`, apiKey: 'raw' });
+}
+
+process.on('message', (message: { type?: string; t0?: number }) => {
+  if (message.type === 'clock') send({ type: 'clock', t0: message.t0, t: sharedNow() });
+  if (message.type === 'stats') send({ type: 'stats', errorLogs, statements: statements().slice(0, 12) });
+  if (message.type === 'close') {
+    void close()
+      .catch((error: unknown) => process.stderr.write(`close failed: ${String(error)}\n`))
+      .finally(() => process.exit(0));
+  }
+});

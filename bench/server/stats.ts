@@ -1,0 +1,50 @@
+/**
+ * Small helpers shared by the server benchmarks: percentiles, machine load, and what a child
+ * process uses (VmRSS and CPU time from /proc, Linux only).
+ */
+import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+/** `1-min / 5-min / 15-min` load averages, and a label when the 2 shared cores are busy. */
+export function load(): string {
+  const [one = 0, five = 0, fifteen = 0] = loadavg();
+  return `load average ${one.toFixed(2)} / ${five.toFixed(2)} / ${fifteen.toFixed(2)}${one > 1.5 ? ' (LOADED machine: absolute figures are pessimistic)' : ''}`;
+}
+
+/** VmRSS of a process in MB (from /proc/<pid>/status). */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** User + system CPU seconds a process has used (from /proc/<pid>/stat; 100 ticks per second). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Milliseconds on a clock every process on this machine shares (CLOCK_REALTIME at µs resolution). */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const fmt = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');

@@ -1,0 +1,233 @@
+/**
+ * WebSocket streaming: `sessions` concurrent chat sessions, each a run whose model streams one
+ * timestamped token every 50 ms (20 tokens/s) for `seconds`, relayed by the real server to
+ * real `ws` clients in this process; the same clients against a bare `ws` server sending the
+ * same events on the same schedule, in the same run, give the limit. Prints p50/p99 relay
+ * latency, tokens/s achieved vs offered, errors, server RSS and CPU. Goal p99 ≤ 25 ms.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../packages/server/test/support/postgres.js';
+import { summarizeProfile } from './profile-summary.js';
+import type { StatementCount } from './query-counter.js';
+import { cpuSeconds, fmt, load, percentile, rssMb, sharedNow } from './stats.js';
+import { runClients, type ClientResult } from './ws-clients.js';
+
+const SERVE = resolve(import.meta.dirname, 'serve-stream.ts');
+const INTERVAL_MS = 50;
+
+export interface StreamingOptions {
+  readonly sessions: number;
+  readonly seconds: number;
+  readonly databases: readonly ('pglite' | 'postgres')[];
+  readonly rampMs: number;
+  /** Write a CPU profile of each server child and summarise it. */
+  readonly profile: boolean;
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  /** The last 8 000 characters it wrote to stderr. */
+  stderr(): string;
+  readonly url: string;
+  readonly apiKey: string;
+  request<T>(message: Record<string, unknown>, reply: string): Promise<T>;
+}
+
+function start(args: readonly string[], execArgv: readonly string[], profiled: boolean): Promise<Child> {
+  const child = fork(SERVE, [...args], {
+    execArgv: ['--import', 'tsx', ...execArgv],
+    env: { ...process.env, BENCH_COUNT_QUERIES: profiled ? '1' : '0' },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8000);
+  });
+  const request = <T>(message: Record<string, unknown>, reply: string): Promise<T> =>
+    new Promise((resolve) => {
+      const onMessage = (answer: { type?: string }) => {
+        if (answer.type !== reply) return;
+        child.off('message', onMessage);
+        resolve(answer as T);
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { type?: string; url?: string; apiKey?: string }) => {
+      if (message.type === 'ready')
+        resolve({ process: child, url: message.url!, apiKey: message.apiKey!, request, stderr: () => stderr });
+    });
+    child.once('exit', (code) => reject(new Error(`server child exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Server clock − our clock, from the IPC round trip with the smallest delay. */
+async function clockOffset(child: Child): Promise<{ offsetMs: number; rttMs: number }> {
+  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
+  for (let i = 0; i < 30; i++) {
+    const t0 = sharedNow();
+    const answer = await child.request<{ t: number }>({ type: 'clock', t0 }, 'clock');
+    const t1 = sharedNow();
+    if (t1 - t0 < best.rttMs) best = { offsetMs: answer.t - (t0 + t1) / 2, rttMs: t1 - t0 };
+  }
+  return best;
+}
+
+interface Target {
+  readonly label: string;
+  readonly result: ClientResult;
+  readonly rssMb: { readonly idle: number; readonly peak: number };
+  /** Server CPU as a fraction of one core over the client run. */
+  readonly cpu: number;
+  /** Server CPU seconds over the client run. */
+  readonly cpuSeconds: number;
+  readonly errorLogs: number;
+  readonly offset: { readonly offsetMs: number; readonly rttMs: number };
+  readonly profile?: string[];
+}
+
+async function measureTarget(
+  label: string,
+  args: readonly string[],
+  options: StreamingOptions,
+  tokens: number,
+  profiled: boolean,
+): Promise<Target> {
+  const profileDir = profiled ? await mkdtemp(join(tmpdir(), 'aurora-bench-prof-')) : undefined;
+  const child = await start(args, profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], profiled);
+  const pid = child.process.pid!;
+  try {
+    const offset = await clockOffset(child);
+    const idle = await rssMb(pid);
+    let peak = idle;
+    const sampler = setInterval(() => {
+      void rssMb(pid)
+        .then((rss) => (peak = Math.max(peak, rss)))
+        .catch(() => undefined);
+    }, 500);
+    const cpuBefore = await cpuSeconds(pid);
+    const wallBefore = performance.now();
+    let result: ClientResult;
+    try {
+      result = await runClients({
+        url: child.url,
+        apiKey: child.apiKey,
+        sessions: options.sessions,
+        tokens,
+        intervalMs: INTERVAL_MS,
+        offsetMs: offset.offsetMs,
+        rampMs: options.rampMs,
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    if (child.process.exitCode !== null || child.process.signalCode !== null) {
+      throw new Error(
+        `the server died while streaming (${child.process.exitCode ?? child.process.signalCode}): ${child.stderr()}`,
+      );
+    }
+    const cpu = (await cpuSeconds(pid)) - cpuBefore;
+    const wall = (performance.now() - wallBefore) / 1000;
+    const { errorLogs, statements } = await child.request<{ errorLogs: number; statements: StatementCount[] }>(
+      { type: 'stats' },
+      'stats',
+    );
+    child.process.send({ type: 'close' });
+    const exit = new Promise((resolve) => child.process.once('exit', resolve));
+    const killer = setTimeout(() => child.process.kill('SIGKILL'), 60_000);
+    await exit;
+    clearTimeout(killer);
+    let profile: string[] | undefined;
+    if (profileDir) {
+      const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
+      profile = file ? await summarizeProfile(join(profileDir, file)) : ['(no profile written)'];
+      profile.push(
+        `database statements while streaming (count, total ms incl. waiting for the connection), ${fmt(wall, 1)} s:`,
+      );
+      for (const statement of statements)
+        profile.push(
+          `  ${String(statement.count).padStart(7)}  ${fmt(statement.ms, 0).padStart(9)} ms  ${statement.sql}`,
+        );
+    }
+    return {
+      label,
+      result,
+      rssMb: { idle, peak },
+      cpu: cpu / wall,
+      cpuSeconds: cpu,
+      errorLogs,
+      offset,
+      ...(profile ? { profile } : {}),
+    };
+  } finally {
+    if (child.process.exitCode === null) child.process.kill('SIGKILL');
+  }
+}
+
+function describe(target: Target, offered: number): string[] {
+  const { result } = target;
+  const p = (value: number) => fmt(percentile(result.latencies, value), 2);
+  return [
+    `${target.label}: relay latency p50 ${p(50)} ms, p99 ${p(99)} ms, p99.9 ${p(99.9)} ms, max ${p(100)} ms; ` +
+      `tokens ${result.received}/${result.expected}; steady ${fmt(result.steadyTokensPerSecond, 0)} tokens/s vs ${offered} offered ` +
+      `(mean over the whole stream ${fmt(result.received / (result.streamMs / 1000), 0)}/s); ` +
+      `errors ${result.errors}${result.errorSamples.length > 0 ? ` (${result.errorSamples.join('; ')})` : ''}${target.errorLogs > 0 ? `, ${target.errorLogs} error log lines` : ''}`,
+    `  runs completed ${result.completed}/${result.sessions}; connect ${fmt(result.connectMs / 1000, 1)} s; send → first token p50 ${fmt(percentile(result.firstToken, 50), 0)} / p99 ${fmt(percentile(result.firstToken, 99), 0)} ms; ` +
+      `streaming took ${fmt(result.streamMs / 1000, 1)} s; server CPU ${fmt(target.cpu * 100, 0)} % of a core ` +
+      `(${fmt((target.cpuSeconds * 1000) / Math.max(1, result.received), 3)} ms per token delivered), RSS ${fmt(target.rssMb.idle, 0)} → peak ${fmt(target.rssMb.peak, 0)} MB; ` +
+      `client CPU ${fmt(result.clientCpu * 100, 0)} %; clock offset ${fmt(target.offset.offsetMs, 3)} ms (IPC rtt ${fmt(target.offset.rttMs, 2)} ms)`,
+  ];
+}
+
+export async function benchStreaming(options: StreamingOptions): Promise<string[]> {
+  const tokens = Math.round((options.seconds * 1000) / INTERVAL_MS);
+  const offered = Math.round((options.sessions * 1000) / INTERVAL_MS);
+  console.log(
+    `\n## WebSocket streaming: ${options.sessions} sessions × ${tokens} tokens at ${1000 / INTERVAL_MS}/s (offered ${offered} tokens/s), ramp ${options.rampMs} ms — ${load()}`,
+  );
+  const rows: string[] = [];
+  const raw = await measureTarget(
+    'raw ws (limit)',
+    ['raw', String(tokens), String(INTERVAL_MS), tmpdir()],
+    options,
+    tokens,
+    false,
+  );
+  for (const line of describe(raw, offered)) console.log(`- ${line}`);
+  rows.push(...describe(raw, offered));
+  for (const database of options.databases) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'aurora-bench-ws-'));
+    let throwaway: ThrowawayDatabase | undefined;
+    try {
+      if (database === 'postgres') throwaway = await createThrowawayDatabase();
+      const args = ['aurora', String(tokens), String(INTERVAL_MS), dataDir, ...(throwaway ? [throwaway.url] : [])];
+      console.log(`  (${load()} before Aurora on ${database})`);
+      const aurora = await measureTarget(`Aurora on ${database}`, args, options, tokens, options.profile);
+      const lines = describe(aurora, offered);
+      const ratio = (p: number) => percentile(aurora.result.latencies, p) / percentile(raw.result.latencies, p);
+      const p99 = percentile(aurora.result.latencies, 99);
+      const { received, expected, errors } = aurora.result;
+      const verdict =
+        received < expected || errors > 0
+          ? `NOT met: the server did not keep up (${received} of ${expected} tokens, ${errors} errors), so its latencies describe only the tokens that got out`
+          : p99 <= 25
+            ? 'met'
+            : 'NOT met';
+      lines.push(
+        `  ratio to raw ws: p50 ${fmt(ratio(50), 2)}×, p99 ${fmt(ratio(99), 2)}×; goal p99 ≤ 25 ms: ${verdict}`,
+      );
+      for (const line of lines) console.log(`- ${line}`);
+      for (const line of aurora.profile ?? []) console.log(`    ${line}`);
+      rows.push(...lines);
+    } finally {
+      await throwaway?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+  console.log(`  (${load()} after)`);
+  return rows;
+}
