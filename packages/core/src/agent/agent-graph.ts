@@ -127,20 +127,26 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
       args: deps.redactor.redactDeep(call.args),
     }));
     if (toolCalls.length === 0) context.stream.emit({ type: 'message.completed', text });
-    return {
-      messages: [new AIMessage({ id: randomUUID(), content: text, tool_calls: toolCalls })],
-      run: { steps: state.run.steps + 1, ...addUsage(state, usage) },
-      ...(fitted.updated ? { context: fitted.summary } : {}),
-    };
+    const message = new AIMessage({ id: randomUUID(), content: text, tool_calls: toolCalls });
+    const counters = { steps: state.run.steps + 1, ...addUsage(state, usage) };
+    const summary = fitted.updated ? { context: fitted.summary } : {};
+    if (toolCalls.length === 0) return { messages: [message], run: counters, ...summary };
+    // The calls run in this same superstep: one checkpoint and one round of LangGraph task
+    // machinery per step instead of two (bench/agent `steps`). A crash while they run resumes
+    // at this node, so the model is asked again; finished steps are never redone.
+    const tools = await runToolCalls(toolCallsOf(message), state.run.repeats, context);
+    return { messages: [message, ...tools.messages], run: { ...counters, ...tools.run }, ...summary };
   };
 
-  const toolsNode = async (state: AgentStateType, config: RunnableConfig): Promise<AgentStateUpdate> => {
-    const context = lookup(config);
-    const last = state.messages.at(-1);
-    const calls = last ? toolCallsOf(last) : [];
+  /** Runs (or holds for confirmation) the calls of one model message. */
+  const runToolCalls = async (
+    calls: ReturnType<typeof toolCallsOf>,
+    previousRepeats: AgentStateType['run']['repeats'],
+    context: RunContext,
+  ): Promise<{ messages: ToolMessage[]; run: Partial<AgentStateType['run']> }> => {
     const results: ToolMessage[] = [];
     const awaiting: AwaitingCall[] = [];
-    const repeats = { ...state.run.repeats };
+    const repeats = { ...previousRepeats };
     let ending: AgentStateType['run']['ending'] = null;
     for (const call of calls) {
       throwIfAborted(context);
@@ -212,6 +218,16 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
       }
     }
     return { messages: results, run: { awaiting, repeats, ...(ending ? { ending } : {}) } };
+  };
+
+  /**
+   * The tool calls of the last model message, in a superstep of their own. The model node now
+   * runs its calls itself; this node serves checkpoints written between the two nodes by
+   * earlier versions, so such a run still resumes.
+   */
+  const toolsNode = async (state: AgentStateType, config: RunnableConfig): Promise<AgentStateUpdate> => {
+    const last = state.messages.at(-1);
+    return runToolCalls(last ? toolCallsOf(last) : [], state.run.repeats, lookup(config));
   };
 
   const approvalNode = async (state: AgentStateType, config: RunnableConfig): Promise<AgentStateUpdate> => {
@@ -317,10 +333,14 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     return { run: { summary, ...usage } };
   };
 
-  const afterModel = (state: AgentStateType) =>
-    state.run.ending ? 'summarize' : toolCallsOf(state.messages.at(-1)!).length ? 'tools' : END;
   const afterTools = (state: AgentStateType) =>
     state.run.awaiting.length ? 'approval' : state.run.ending ? 'summarize' : 'model';
+  const afterModel = (state: AgentStateType) => {
+    const last = state.messages.at(-1)!;
+    // The node ran the model's calls (results, or calls held for confirmation): route as after tools.
+    if (state.run.awaiting.length > 0 || ToolMessage.isInstance(last)) return afterTools(state);
+    return state.run.ending ? 'summarize' : toolCallsOf(last).length ? 'tools' : END;
+  };
   const afterApproval = (state: AgentStateType) =>
     state.run.awaiting.length ? 'approval' : state.run.ending ? 'summarize' : 'model';
 
@@ -330,7 +350,7 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     .addNode('approval', approvalNode)
     .addNode('summarize', summarizeNode)
     .addEdge(START, 'model')
-    .addConditionalEdges('model', afterModel, ['tools', 'summarize', END])
+    .addConditionalEdges('model', afterModel, ['tools', 'approval', 'summarize', 'model', END])
     .addConditionalEdges('tools', afterTools, ['approval', 'summarize', 'model'])
     .addConditionalEdges('approval', afterApproval, ['approval', 'summarize', 'model'])
     .addEdge('summarize', END)

@@ -22,46 +22,82 @@ export function toolCallsOf(message: BaseMessage): ToolCall[] {
   return AIMessage.isInstance(message) ? (message.tool_calls ?? []) : [];
 }
 
+/** The redacted copy of one message, and what it was made from. */
+interface Prepared {
+  readonly secrets: number;
+  readonly content: BaseMessage['content'];
+  readonly copy: BaseMessage;
+}
+
+/** Per redactor: copies made for earlier model calls of the same conversation. */
+const preparedCopies = new WeakMap<Redacting, WeakMap<BaseMessage, Prepared>>();
+
+/**
+ * How many secrets the redactor knows (a `SecretRedactor`'s `size`), or undefined when it does
+ * not say: then nothing is reused, since a copy made before a secret was learned could hold it.
+ */
+function secretCount(redactor: Redacting): number | undefined {
+  return 'size' in redactor && typeof redactor.size === 'number' ? redactor.size : undefined;
+}
+
+/** The redacted copy of one message (tool calls of an AI message included, dangling ones not). */
+function redactedCopy(message: BaseMessage, redactor: Redacting): BaseMessage {
+  const text = redactor.redact(textOf(message));
+  if (AIMessage.isInstance(message)) {
+    return new AIMessage({
+      content: text,
+      id: message.id,
+      tool_calls: toolCallsOf(message).map((call) => ({ ...call, args: redactor.redactDeep(call.args) })),
+    });
+  }
+  if (ToolMessage.isInstance(message)) {
+    return new ToolMessage({
+      content: text,
+      id: message.id,
+      tool_call_id: message.tool_call_id,
+      status: message.status,
+    });
+  }
+  if (SystemMessage.isInstance(message)) return new SystemMessage({ content: text, id: message.id });
+  return new HumanMessage({ content: text, id: message.id });
+}
+
 /**
  * A copy of `messages` safe to send to a model: every text and tool argument redacted, and
  * every tool call without a result (a run cancelled or crashed mid-call) answered with a
- * tool message saying it did not run, so the conversation stays well-formed.
+ * tool message saying it did not run, so the conversation stays well-formed. A message's
+ * copy is reused on the next model call while the redactor has learned no new secret and the
+ * message's content is unchanged (the history is otherwise rebuilt at every step).
  */
 export function prepareForModel(messages: readonly BaseMessage[], redactor: Redacting): BaseMessage[] {
-  const answered = new Set(
-    messages.filter((message) => ToolMessage.isInstance(message)).map((message) => message.tool_call_id),
-  );
+  const answered = new Set<string>();
+  for (const message of messages) if (ToolMessage.isInstance(message)) answered.add(message.tool_call_id);
+  const secrets = secretCount(redactor);
+  let copies = secrets === undefined ? undefined : preparedCopies.get(redactor);
+  if (secrets !== undefined && copies === undefined) {
+    copies = new WeakMap();
+    preparedCopies.set(redactor, copies);
+  }
   const out: BaseMessage[] = [];
   for (const message of messages) {
-    const text = redactor.redact(textOf(message));
-    if (AIMessage.isInstance(message)) {
-      const calls = toolCallsOf(message);
-      out.push(
-        new AIMessage({
-          content: text,
-          id: message.id,
-          tool_calls: calls.map((call) => ({ ...call, args: redactor.redactDeep(call.args) })),
-        }),
-      );
-      for (const call of calls) {
-        if (call.id && !answered.has(call.id)) {
-          out.push(
-            new ToolMessage({
-              content: 'This tool call did not run: the run ended before it was executed.',
-              tool_call_id: call.id,
-              status: 'error',
-            }),
-          );
-        }
+    const kept = copies?.get(message);
+    let copy: BaseMessage;
+    if (kept !== undefined && kept.secrets === secrets && kept.content === message.content) copy = kept.copy;
+    else {
+      copy = redactedCopy(message, redactor);
+      if (secrets !== undefined) copies?.set(message, { secrets, content: message.content, copy });
+    }
+    out.push(copy);
+    for (const call of toolCallsOf(message)) {
+      if (call.id && !answered.has(call.id)) {
+        out.push(
+          new ToolMessage({
+            content: 'This tool call did not run: the run ended before it was executed.',
+            tool_call_id: call.id,
+            status: 'error',
+          }),
+        );
       }
-    } else if (ToolMessage.isInstance(message)) {
-      out.push(
-        new ToolMessage({ content: text, id: message.id, tool_call_id: message.tool_call_id, status: message.status }),
-      );
-    } else if (SystemMessage.isInstance(message)) {
-      out.push(new SystemMessage({ content: text, id: message.id }));
-    } else {
-      out.push(new HumanMessage({ content: text, id: message.id }));
     }
   }
   return out;

@@ -13,6 +13,7 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import { InvalidInputError } from '../errors/errors.js';
 import type { Database, Migration, Row } from '../storage/database/database.js';
+import { MessageJsonCache } from './message-json-cache.js';
 
 export interface DatabaseCheckpointerOptions {
   /** PostgreSQL or PGlite: tables `aurora_checkpoints` and `aurora_checkpoint_writes` (namespace `core-checkpoints`). */
@@ -105,10 +106,13 @@ function metadataJson(metadata: CheckpointMetadata): string {
 export class DatabaseCheckpointer extends BaseCheckpointSaver {
   readonly database: Database;
   private migrated: Promise<void> | undefined;
+  /** Messages' JSON kept between writes; only with the default (JSON) serializer. */
+  private readonly messages: MessageJsonCache | undefined;
 
   constructor(options: DatabaseCheckpointerOptions) {
     super(options.serde);
     this.database = options.database;
+    this.messages = options.serde === undefined ? new MessageJsonCache() : undefined;
   }
 
   /** Applies the migrations (once per instance); every method calls it. */
@@ -191,7 +195,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const parent = (config.configurable?.checkpoint_id as string | undefined) || null;
     const [[type, body], [metadataType, metadataBody]] = await Promise.all([
-      this.serde.dumpsTyped(checkpoint),
+      this.serde.dumpsTyped(this.messages ? this.messages.checkpoint(checkpoint) : checkpoint),
       this.serde.dumpsTyped(metadata),
     ]);
     await this.database.query(
@@ -219,7 +223,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     const checkpointId = requireString(config.configurable?.checkpoint_id, 'checkpoint_id');
     const serialized = await Promise.all(
       writes.map(async ([channel, value], index) => {
-        const [type, body] = await this.serde.dumpsTyped(value);
+        const [type, body] = await this.serde.dumpsTyped(this.messages ? this.messages.swap(value) : value);
         return { channel, type, body, idx: WRITES_IDX_MAP[channel] ?? index };
       }),
     );
