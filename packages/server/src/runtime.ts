@@ -30,7 +30,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
 import { MAINTENANCE_QUEUE, defineMaintenance } from './workers/maintenance.js';
-import { startTracing, type Tracing } from './telemetry/tracing.js';
+import type { Tracing } from './telemetry/tracing.js';
 import { migrateAll } from './stores/migrate-all.js';
 import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
 
@@ -176,8 +176,9 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     const first = options.bootstrap === false ? undefined : await auth.bootstrap();
 
     const metrics = createServerMetrics();
+    // OpenTelemetry's SDK is loaded only when traces are exported (it is a large import).
     const tracing = config.otlpEndpoint
-      ? startTracing({ endpoint: config.otlpEndpoint, role: config.role })
+      ? (await import('./telemetry/tracing.js')).startTracing({ endpoint: config.otlpEndpoint, role: config.role })
       : undefined;
     if (tracing) closers.push(() => tracing.shutdown());
     const bus = config.redis

@@ -11,6 +11,7 @@ import type { Agent, RunHandle } from '@aurora-ops/core/agent';
 import { parseJson } from '@aurora-ops/core/internal';
 import { hasRole, type Principal } from '../auth/auth-store.js';
 import type { EventBus } from './event-bus.js';
+import { createEventWriter } from './event-writer.js';
 
 /**
  * Runs as the server sees them: started from a chat message, their events stored (so a
@@ -84,6 +85,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const listeners = new Map<string, Set<RunListener>>();
   const pumps = new Set<Promise<void>>();
   const held = new Set<string>();
+  const writer = createEventWriter({ database, ...(logger ? { logger } : {}) });
   let migrated: Promise<unknown> | undefined;
   const ready = () => (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }));
 
@@ -102,41 +104,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pump = (org: string, handle: RunHandle): void => {
     held.add(handle.runId);
     metrics?.runStarted?.();
-    // Tokens are published at once and stored in batches (with the next other event, or every
-    // 250 ms); every other event is stored before it is published, so a replay never misses it.
-    let tokens: RunEvent[] = [];
-    let flushing: Promise<void> = Promise.resolve();
-    const store = (events: RunEvent[]) => {
-      if (events.length === 0) return Promise.resolve();
-      const values = events.map((_, index) => `($1, $2, $${index * 3 + 3}, $${index * 3 + 4}, $${index * 3 + 5})`);
-      return database
-        .query(
-          `insert into aurora_run_events (org, run_id, seq, type, event) values ${values.join(', ')} on conflict do nothing`,
-          [org, handle.runId, ...events.flatMap((event) => [event.seq, event.type, JSON.stringify(event)])],
-        )
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          logger?.error('chat: storing events failed', { runId: handle.runId, error: (error as Error).message });
-        });
-    };
-    const flush = () => {
-      const batch = tokens;
-      tokens = [];
-      flushing = flushing.then(() => store(batch));
-      return flushing;
-    };
-    const timer = setInterval(() => void flush(), 250);
-    timer.unref();
     const work = (async () => {
       try {
         for await (const event of handle.events) {
-          if (event.type === 'token.streamed') {
-            tokens.push(event);
-            await bus.publish({ kind: 'event', org, runId: handle.runId, event });
-            continue;
-          }
-          tokens.push(event);
-          await flush();
+          writer.add(org, handle.runId, event);
+          // Tokens go out at once and are stored with the next batch; other events are stored first.
+          if (event.type !== 'token.streamed') await writer.flushNow();
           await bus.publish({ kind: 'event', org, runId: handle.runId, event });
           if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
         }
@@ -144,8 +117,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       } catch (error) {
         logger?.error('chat: run failed', { runId: handle.runId, error: (error as Error).message });
       } finally {
-        clearInterval(timer);
-        await flush();
+        await writer.flushNow();
         held.delete(handle.runId);
       }
     })();
@@ -258,6 +230,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       unsubscribeBus();
       await agent.close();
       await Promise.allSettled([...pumps]);
+      await writer.close();
     },
   };
 }
