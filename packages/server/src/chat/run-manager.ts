@@ -104,6 +104,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pump = (org: string, handle: RunHandle): void => {
     held.add(handle.runId);
     metrics?.runStarted?.();
+    // Observed at once: a run that fails before its events end must not become an unhandled rejection.
+    handle.done.catch(() => undefined);
     const work = (async () => {
       try {
         for await (const event of handle.events) {
