@@ -128,7 +128,7 @@ export function createAgent(options: AgentOptions): Agent {
       state = (await graph.getState({ configurable: { thread_id: sessionId } }).catch(() => undefined))?.values as
         AgentStateType | undefined;
     }
-    const counters = state?.run.runId === runId ? state.run : freshCounters(runId);
+    const counters = state?.run?.runId === runId ? state.run : freshCounters(runId);
     const usage: Usage = {
       inputTokens: counters.inputTokens,
       outputTokens: counters.outputTokens,
