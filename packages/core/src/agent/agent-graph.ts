@@ -168,7 +168,18 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
       if (verdict.action === 'deny') {
         results.push(notRun(context, { toolCallId, tool: tool.name }, `Not run: ${tool.name} was denied by policy.`));
       } else if (verdict.action === 'confirm') {
-        const summary = `${tool.name} (${verdict.risk}) with ${canonicalJson(args)}`;
+        // The plugin's own words for the approver when it can describe the call; else the call itself.
+        const described = await deps.host
+          .describe(tool.name, args, {
+            org: context.org,
+            ...(context.user ? { user: context.user } : {}),
+            session: context.sessionId,
+            runId: context.runId,
+            toolCallId,
+            signal: context.signal,
+          })
+          .catch(() => undefined);
+        const summary = described ?? `${tool.name} (${verdict.risk}) with ${canonicalJson(args)}`;
         const pending = await deps.confirmations.request({
           org: context.org,
           runId: context.runId,

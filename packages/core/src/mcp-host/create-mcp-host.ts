@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { AuroraError } from '../errors/aurora-error.js';
+import { AURORA_META } from '../internal/aurora-meta.js';
 import { InvalidInputError, NotFoundError, UniqueViolationError } from '../errors/errors.js';
 import { createRedactingLogger, noopLogger, type Logger, type Redacting } from '../logging/logger.js';
 import { identityRedactor } from './call-outcome.js';
@@ -199,6 +200,21 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
         return connection.callTool(tool, toolArgs, context, timeoutMs);
       } catch (error) {
         return Promise.reject(AuroraError.from(error));
+      }
+    },
+
+    async describe(name, args, context) {
+      const { tool, arguments: toolArgs } = resolve(name, args);
+      if (tool.meta?.[AURORA_META.summary] !== true) return undefined;
+      try {
+        return await plugin(tool.plugin).describeCall(tool, toolArgs, context, 5_000);
+      } catch (error) {
+        logger.warn('mcp-host: the plugin could not describe a call', {
+          plugin: tool.plugin,
+          tool: tool.name,
+          code: AuroraError.from(error).code,
+        });
+        return undefined;
       }
     },
 

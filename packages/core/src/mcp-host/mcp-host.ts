@@ -159,6 +159,16 @@ export interface McpHost {
    * `CANCELLED`, plugin gone `UNAVAILABLE` (retryable).
    */
   callTool(name: string, args: Readonly<Record<string, unknown>>, context: ToolCallContext): Promise<ToolCallOutcome>;
+  /**
+   * What a call would do, in the plugin's words, for an approver: asks a plugin whose tool lists
+   * `_meta["aurora/summary"]: true` (nothing runs). `undefined` when the tool cannot say, or the
+   * plugin does not answer within a few seconds.
+   */
+  describe(
+    name: string,
+    args: Readonly<Record<string, unknown>>,
+    context: ToolCallContext,
+  ): Promise<string | undefined>;
   /** MCP ping round trip in ms. */
   ping(name: string): Promise<number>;
   close(): Promise<void>;

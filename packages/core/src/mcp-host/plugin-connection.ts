@@ -2,11 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
+  CallToolResultSchema,
   ElicitRequestSchema,
   ToolListChangedNotificationSchema,
   type Implementation,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
+import { AURORA_META } from '../internal/aurora-meta.js';
+import { buildCallMeta } from './call-meta.js';
 import { ConnectionLostError } from '../errors/errors.js';
 import type { Logger, Redacting } from '../logging/logger.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -180,6 +183,30 @@ export class PluginConnection implements ToolCallOwner {
       this.inFlight.delete(id);
       return Promise.reject(AuroraError.from(error));
     }
+  }
+
+  /** Asks the plugin to describe a call (`_meta["aurora/summary"]: true`); nothing runs. */
+  async describeCall(
+    tool: HostTool,
+    args: Readonly<Record<string, unknown>>,
+    context: ToolCallContext,
+    timeoutMs: number,
+  ) {
+    const client = this.readyClient();
+    const result = await client.request(
+      {
+        method: 'tools/call',
+        params: {
+          name: tool.toolName,
+          arguments: { ...args },
+          _meta: { ...buildCallMeta(context, this.options.config.credentials), [AURORA_META.summary]: true },
+        },
+      },
+      CallToolResultSchema,
+      { timeout: timeoutMs, ...(context.signal ? { signal: context.signal } : {}) },
+    );
+    const summary = result.isError === true ? undefined : result._meta?.[AURORA_META.summary];
+    return typeof summary === 'string' && summary.length > 0 ? this.options.redactor.redact(summary) : undefined;
   }
 
   /** Registers a progress listener under its token (one function for every call). */
