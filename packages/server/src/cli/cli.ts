@@ -1,15 +1,7 @@
 import { AuroraError, ConfigurationError } from '@aurora-ops/core';
-import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { loadConfig, processEnvironment, type ServerConfig } from '../config/config.js';
-import { runMcpBridge } from '../mcp/mcp-bridge.js';
-import { createWorkerApp } from '../http/worker-app.js';
-import { createRuntime } from '../runtime.js';
-import { startServer } from '../server.js';
-import { openStores } from '../stores/open-stores.js';
 import { VERSION } from '../version.js';
-import { runDoctor } from './doctor.js';
-import { migrateAll } from '../stores/migrate-all.js';
 
 export interface CliIo {
   readonly out: (line: string) => void;
@@ -42,6 +34,11 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
     `aurora ${VERSION}: starting (${settings.database ? 'PostgreSQL' : `embedded stores in ${settings.dataDir}`})…`,
   );
   if (settings.role === 'worker') {
+    const [{ createRuntime }, { createWorkerApp }, { serve }] = await Promise.all([
+      import('../runtime.js'),
+      import('../http/worker-app.js'),
+      import('@hono/node-server'),
+    ]);
     const runtime = await createRuntime(settings, { bootstrap: false });
     await runtime.stores.queue.start();
     const server = serve({ fetch: createWorkerApp(runtime).fetch, hostname: settings.host, port: settings.port });
@@ -54,6 +51,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
     await runtime.close();
     return;
   }
+  const { startServer } = await import('../server.js');
   const server = await startServer(settings);
   const { runtime } = server;
   if (settings.role === 'all') await runtime.stores.queue.start();
@@ -105,6 +103,10 @@ export function createCli(io: CliIo = defaultIo): Command {
     .description('Apply every database migration and exit.')
     .action(async () => {
       const settings = config(io);
+      const [{ openStores }, { migrateAll }] = await Promise.all([
+        import('../stores/open-stores.js'),
+        import('../stores/migrate-all.js'),
+      ]);
       const stores = await openStores(settings);
       try {
         let applied = 0;
@@ -131,6 +133,7 @@ export function createCli(io: CliIo = defaultIo): Command {
       'Check each configured store, plugin and the model provider for real; say what is wrong and how to fix it.',
     )
     .action(async () => {
+      const { runDoctor } = await import('./doctor.js');
       const ok = await runDoctor(io);
       if (!ok) process.exitCode = 1;
     });
@@ -140,9 +143,10 @@ export function createCli(io: CliIo = defaultIo): Command {
       "Serve Aurora to an MCP client over stdio, forwarding to a running server's /mcp (AURORA_URL, AURORA_API_KEY).",
     )
     .option('--url <url>', 'the server (default AURORA_URL, then http://127.0.0.1:8080)')
-    .action((flags: { url?: string }) =>
-      runMcpBridge({ env: io.env, err: io.err, ...(flags.url ? { url: flags.url } : {}) }),
-    );
+    .action(async (flags: { url?: string }) => {
+      const { runMcpBridge } = await import('../mcp/mcp-bridge.js');
+      await runMcpBridge({ env: io.env, err: io.err, ...(flags.url ? { url: flags.url } : {}) });
+    });
   return program;
 }
 
