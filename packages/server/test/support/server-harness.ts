@@ -11,6 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import WebSocket from 'ws';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config/config.js';
+import type { SupervisedPlugin } from '../../src/plugins/index.js';
 import { startServer, type AuroraServer } from '../../src/server.js';
 import type { Role } from '../../src/auth/auth-store.js';
 
@@ -68,6 +69,7 @@ export function scriptedModel() {
         const target = /delete (\S+)/.exec(text)?.[1];
         if (target) return { toolCalls: [{ name: 'ops__delete_instance', args: { id: target } }] };
         if (text.includes('status')) return { toolCalls: [{ name: 'ops__get_status', args: { service: 'api' } }] };
+        if (text.includes('which pid')) return { toolCalls: [{ name: 'std__whoami', args: {} }] };
         if (text.includes('slow')) return { text: 'thinking slowly about this', delayMs: 3_000 };
         if (AIMessage.isInstance(last)) return { text: 'ok' };
         return { text: 'Hello operator, the checkout service looks healthy from here.' };
@@ -106,7 +108,9 @@ export interface Client {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; dataDir?: string; plugins?: readonly SupervisedPlugin[] } = {},
+): Promise<Harness> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'aurora-server-')));
   const config = loadConfig({ AURORA_DATA_DIR: dataDir, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error', ...options.env });
   const calls: Calls = { deleted: [], status: 0 };
@@ -115,7 +119,10 @@ export async function startHarness(options: { env?: Record<string, string>; data
     inMemoryDatabase: options.dataDir === undefined,
     vectors: false,
     log: () => undefined,
-    extraPlugins: [{ name: 'ops', transport: { kind: 'in-process', server: opsPlugin(calls) } }],
+    extraPlugins: [
+      { name: 'ops', transport: { kind: 'in-process', server: opsPlugin(calls) } },
+      ...(options.plugins ?? []),
+    ],
   });
   server.runtime.stores.redactor.learn(SECRET);
   const { auth } = server.runtime;
