@@ -1,4 +1,15 @@
-import { InvalidInputError } from '@aurora-ops/core';
+import {
+  compactNullish as compact,
+  decodePageCursor,
+  encodePageCursor,
+  fetchPage as fetchSdkPage,
+  maxResultsField as sdkMaxResultsField,
+  nextTokenField as sdkNextTokenField,
+  pageOutputFields,
+  sameOrigin,
+  type Page,
+  type PageResult,
+} from '@aurora-ops/core/plugin-sdk';
 import { z } from 'zod';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,19 +34,21 @@ export const resourceName = (what: string) =>
     .max(260)
     .regex(/^[^/?#%&\\<>*:\s]+$/, `${what} name without / ? # % & \\ < > * : or spaces`);
 
-export const nextTokenField = z.string().min(1).max(8192).optional().describe('The nextToken of the previous page');
+/** `nextToken`, up to 8192 characters (a `nextLink` with a `$skiptoken` is long). */
+export const nextTokenField = sdkNextTokenField({ maxLength: 8192 });
 
 export function maxResultsField(max: number, fallback: number) {
-  return z.number().int().min(1).max(max).default(fallback).describe(`Items per page (1–${max}, default ${fallback})`);
+  return sdkMaxResultsField(max, fallback);
 }
 
+export { compact };
+export { cutToBudget } from '@aurora-ops/core/plugin-sdk';
+export type { Page, PageResult } from '@aurora-ops/core/plugin-sdk';
+
 /** Output fields every paginated result carries. */
-export const pageOutput = {
-  nextToken: z.string().optional().describe('Pass back as nextToken for the next page; absent on the last page'),
-  truncated: z
-    .boolean()
-    .describe('True when the page was cut to maxResults or the output budget (nextToken continues it)'),
-};
+export const pageOutput = pageOutputFields({
+  truncatedDescription: 'True when the page was cut to maxResults or the output budget (nextToken continues it)',
+});
 
 interface Cursor {
   /** Azure's `nextLink` of the page this cursor points into (undefined: the first page). */
@@ -46,47 +59,17 @@ interface Cursor {
 
 /** `<skip>.<base64url(nextLink)>`: opaque to the model, no JSON involved. */
 export function encodeCursor(cursor: Cursor): string {
-  return `${cursor.skip}.${Buffer.from(cursor.link ?? '', 'utf8').toString('base64url')}`;
-}
-
-function badToken(): InvalidInputError {
-  return new InvalidInputError({
-    message: 'nextToken is not a token this tool returned; pass the nextToken of the previous result unchanged.',
-    details: { field: 'nextToken' },
-  });
+  return encodePageCursor({ token: cursor.link, skip: cursor.skip });
 }
 
 /**
- * Reads a cursor. The link inside must be an https URL on `origin` (the ARM endpoint):
- * the SDK sends the bearer token to whatever URL it is given, so a forged token must not
- * point anywhere else.
+ * Reads a cursor. The link inside must be a URL on `origin` (the ARM endpoint): the SDK
+ * sends the bearer token to whatever URL it is given, so a forged token must not point
+ * anywhere else.
  */
 export function decodeCursor(value: string | undefined, origin: string): Cursor {
-  if (value === undefined) return { link: undefined, skip: 0 };
-  const match = /^(\d{1,6})\.([A-Za-z0-9_-]*)$/.exec(value);
-  if (match === null) throw badToken();
-  const link = Buffer.from(match[2]!, 'base64url').toString('utf8');
-  if (link !== '') {
-    let url: URL;
-    try {
-      url = new URL(link);
-    } catch {
-      throw badToken();
-    }
-    if (url.origin !== new URL(origin).origin) throw badToken();
-  }
-  return { link: link === '' ? undefined : link, skip: Number(match[1]) };
-}
-
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly next: string | undefined;
-}
-
-export interface PageResult<T> {
-  readonly items: T[];
-  readonly nextToken?: string;
-  readonly truncated: boolean;
+  const cursor = decodePageCursor(value, { validate: sameOrigin(origin) });
+  return { link: cursor.token, skip: cursor.skip };
 }
 
 export interface PageRequest {
@@ -105,45 +88,12 @@ export interface PageRequest {
  * characters of JSON. The result's `nextToken` continues exactly where it stopped, inside
  * the same Azure page or after it. (ARM sizes its pages itself; most list APIs take no page size.)
  */
-export async function fetchPage<T>(
+export function fetchPage<T>(
   request: PageRequest,
   fetch: (link: string | undefined) => Promise<Page<T>>,
 ): Promise<PageResult<T>> {
-  const cursor = decodeCursor(request.nextToken, request.origin);
-  const page = await fetch(cursor.link);
-  const cut = cutToBudget(page.items, cursor.skip, request.budget, request.maxResults);
-  if (cut.rest > 0) {
-    return {
-      items: cut.items,
-      nextToken: encodeCursor({ link: cursor.link, skip: cursor.skip + cut.items.length }),
-      truncated: true,
-    };
-  }
-  return {
-    items: cut.items,
-    ...(page.next === undefined ? {} : { nextToken: encodeCursor({ link: page.next, skip: 0 }) }),
-    truncated: false,
-  };
-}
-
-/** The items from `skip` on that fit `budget` characters of JSON and `max` items (at least one), and how many are left. */
-export function cutToBudget<T>(
-  all: readonly T[],
-  skip: number,
-  budget: number,
-  max = Number.POSITIVE_INFINITY,
-): { items: T[]; rest: number } {
-  const rest = all.slice(skip);
-  const items: T[] = [];
-  let used = 0;
-  for (const item of rest) {
-    if (items.length >= max) break;
-    const size = JSON.stringify(item).length + 1;
-    if (items.length > 0 && used + size > budget) break;
-    items.push(item);
-    used += size;
-  }
-  return { items, rest: rest.length - items.length };
+  const { nextToken, maxResults, budget, origin } = request;
+  return fetchSdkPage({ nextToken, maxResults, budget, validate: sameOrigin(origin) }, fetch);
 }
 
 /** What every Azure SDK list method returns: an async iterator with `byPage`. */
@@ -177,15 +127,6 @@ export function tagRecord(
   const record: Record<string, string> = {};
   for (const [key, value] of Object.entries(tags ?? {})) record[key] = value ?? '';
   return record;
-}
-
-/** Drops `undefined` and `null` values so outputs stay minimal and match optional schema fields. */
-export function compact<T extends Record<string, unknown>>(
-  value: T,
-): { [K in keyof T]: Exclude<T[K], undefined | null> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as {
-    [K in keyof T]: Exclude<T[K], undefined | null>;
-  };
 }
 
 export function iso(date: Date | string | undefined | null): string | undefined {

@@ -9,6 +9,12 @@ describe('cursors', () => {
     expect(decodeCursor(undefined)).toEqual({ token: undefined, skip: 0 });
   });
 
+  it('decode cursors handed out before the helper moved to the plugin SDK', () => {
+    expect(decodeCursor('12.cDI')).toEqual({ token: 'p2', skip: 12 });
+    expect(encodeCursor({ token: 'p2', skip: 12 })).toBe('12.cDI');
+    expect(decodeCursor('2.')).toEqual({ token: undefined, skip: 2 });
+  });
+
   it('refuse anything else with INVALID_INPUT naming nextToken', () => {
     for (const bad of ['', 'abc', '1.a b', '-1.AA', '1234567.AA']) {
       expect(() => decodeCursor(bad)).toThrowError(

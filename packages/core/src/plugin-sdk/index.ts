@@ -32,3 +32,25 @@ export { servePlugin } from './serve-plugin.js';
 export type { HttpServeTarget, PluginServerHandle, ServeTarget, StdioServeTarget } from './serve-plugin.js';
 export { createStreamLogger, parsePluginArguments, runPluginCli } from './plugin-cli.js';
 export type { PluginCliCommand, PluginCliIo } from './plugin-cli.js';
+export {
+  compact,
+  compactNullish,
+  cutToBudget,
+  decodePageCursor,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  encodePageCursor,
+  fetchPage,
+  maxResultsField,
+  nextTokenField,
+  pageOutputFields,
+  sameOrigin,
+} from './pagination.js';
+export type {
+  DecodePageCursorOptions,
+  FetchPageRequest,
+  NextTokenFieldOptions,
+  Page,
+  PageCursor,
+  PageOutputFieldsOptions,
+  PageResult,
+} from './pagination.js';
