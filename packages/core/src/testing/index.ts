@@ -14,6 +14,8 @@ export { describeCacheConformance, describeRateLimiterConformance } from './cach
 export { describeGraphStoreConformance } from './graph-conformance.js';
 export { describeVectorStoreConformance } from './vector-conformance.js';
 export { describePluginConformance, expectErrorResult } from './plugin-conformance.js';
+export { connectMcpHttp, mcpErrorOf } from './mcp-http-client.js';
+export type { McpHttpClient, McpToolResult } from './mcp-http-client.js';
 export type { PluginConformanceHarness, PluginToolCall, PluginTransportKind } from './plugin-conformance.js';
 export { ScriptedChatModel, createScriptedChatModel } from '../agent/scripted-model.js';
 export type {
