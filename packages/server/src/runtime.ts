@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import {
+  ConfigurationError,
   createConfirmationService,
   createDatabaseAuditSink,
   createLogger,
@@ -167,6 +168,17 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
   try {
     const auth = createAuthStore(stores.database);
     const orgs = createOrgStore(stores.database);
+    if (stores.describe.database === 'postgres' && stores.describe.vectors === 'pgvector') {
+      const { rows } = await stores.database.query("select 1 from pg_available_extensions where name = 'vector'");
+      if (rows.length === 0) {
+        throw new ConfigurationError({
+          message:
+            'AURORA_DATABASE_URL: this PostgreSQL server has no pgvector extension (the knowledge base needs it); ' +
+            'install pgvector (the pgvector/pgvector images have it) or set AURORA_WEAVIATE_URL.',
+          details: { variable: 'AURORA_DATABASE_URL' },
+        });
+      }
+    }
     // Every schema up front (also the ones core migrates lazily), so no route meets a missing table.
     await migrateAll(stores.database, {
       vectors: stores.describe.vectors === 'pgvector',

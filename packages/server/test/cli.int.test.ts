@@ -8,11 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createThrowawayDatabase, postgresAvailable } from './support/postgres.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = resolve(import.meta.dirname, '../src/bin.ts');
 const directories: string[] = [];
+const pgUp = await postgresAvailable();
 
 const dataDir = async () => {
   const directory = await mkdtemp(join(tmpdir(), 'aurora-cli-'));
@@ -45,6 +48,31 @@ describe('aurora CLI', () => {
     const lines = run.output().stderr.trim().split('\n');
     expect(lines).toEqual(['aurora: configuration error: AURORA_PORT: Invalid input: expected number, received NaN']);
   });
+
+  it.skipIf(!pgUp)(
+    `start on a PostgreSQL without pgvector says so in one line, exit code 2${pgUp ? '' : ' (skipped: no PostgreSQL at AURORA_TEST_POSTGRES_URL)'}`,
+    async (context) => {
+      const database = await createThrowawayDatabase();
+      try {
+        const vector = new pg.Client({ connectionString: database.url });
+        await vector.connect();
+        const { rows } = await vector.query("select 1 from pg_available_extensions where name = 'vector'");
+        await vector.end();
+        if (rows.length > 0) context.skip('this PostgreSQL server has pgvector: there is nothing to refuse');
+        const run = aurora(['start'], {
+          AURORA_DATA_DIR: await dataDir(),
+          AURORA_DATABASE_URL: database.url,
+          AURORA_PORT: '0',
+        });
+        expect(await run.exited).toBe(2);
+        expect(run.output().stderr.trim().split('\n').at(-1)).toMatch(
+          /^aurora: configuration error: AURORA_DATABASE_URL: this PostgreSQL server has no pgvector extension/,
+        );
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 
   it('start on embedded defaults: listens, prints the one-time login once, is ready, stops on SIGTERM', async () => {
     const directory = await dataDir();
