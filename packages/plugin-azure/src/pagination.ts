@@ -154,3 +154,11 @@ export function parseResourceId(id: string | undefined): ResourceIdParts {
     name: segments.length > 1 ? segments[segments.length - 1] : undefined,
   });
 }
+
+/** The input of a list tool over a whole subscription or one of its resource groups. */
+export const scopedListInput = {
+  subscriptionId: subscriptionField,
+  resourceGroup: resourceGroupName.optional().describe('Only this resource group'),
+  maxResults: maxResultsField(1000, 100),
+  nextToken: nextTokenField,
+};

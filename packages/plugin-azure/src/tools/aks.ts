@@ -16,6 +16,7 @@ import {
   resourceName,
   subscriptionField,
   tagRecord,
+  scopedListInput,
 } from '../pagination.js';
 
 const CLUSTER_NAME = resourceName('an AKS cluster');
@@ -82,12 +83,7 @@ export function aksTools(environment: ToolEnvironment): AnyToolDefinition[] {
     title: 'List AKS clusters',
     description:
       'AKS managed clusters of a subscription, or of one resource group, with Kubernetes version, provisioning and power state, FQDN and agent pool names. Paginated.',
-    input: z.object({
-      subscriptionId: subscriptionField,
-      resourceGroup: resourceGroupName.optional().describe('Only this resource group'),
-      maxResults: maxResultsField(1000, 100),
-      nextToken: nextTokenField,
-    }),
+    input: z.object(scopedListInput),
     output: z.object({ clusters: z.array(clusterSummary), ...pageOutput }),
     risk: 'read',
     credentials: [AZURE_CREDENTIAL_SLOT],

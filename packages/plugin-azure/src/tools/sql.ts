@@ -17,6 +17,7 @@ import {
   resourceName,
   subscriptionField,
   tagRecord,
+  scopedListInput,
 } from '../pagination.js';
 
 const SERVER_NAME = resourceName('a SQL server');
@@ -103,12 +104,7 @@ export function sqlTools(environment: ToolEnvironment): AnyToolDefinition[] {
     title: 'List Azure SQL servers',
     description:
       'Azure SQL logical servers of a subscription, or of one resource group, with version, state, FQDN and network access. Paginated.',
-    input: z.object({
-      subscriptionId: subscriptionField,
-      resourceGroup: resourceGroupName.optional().describe('Only this resource group'),
-      maxResults: maxResultsField(1000, 100),
-      nextToken: nextTokenField,
-    }),
+    input: z.object(scopedListInput),
     output: z.object({ servers: z.array(serverOutput), ...pageOutput }),
     risk: 'read',
     credentials: [AZURE_CREDENTIAL_SLOT],

@@ -10,14 +10,13 @@ import {
   fetchPage,
   firstPage,
   iso,
-  maxResultsField,
-  nextTokenField,
   pageOutput,
   parseResourceId,
   resourceGroupName,
   resourceName,
   subscriptionField,
   tagRecord,
+  scopedListInput,
 } from '../pagination.js';
 
 const VM_NAME = resourceName('a virtual machine');
@@ -82,12 +81,7 @@ export function vmTools(environment: ToolEnvironment): AnyToolDefinition[] {
     title: 'List Azure virtual machines',
     description:
       'Virtual machines of a subscription, or of one resource group, with size, OS, provisioning state, network interfaces and tags (no power state: use vm_get). Paginated.',
-    input: z.object({
-      subscriptionId: subscriptionField,
-      resourceGroup: resourceGroupName.optional().describe('Only this resource group'),
-      maxResults: maxResultsField(1000, 100),
-      nextToken: nextTokenField,
-    }),
+    input: z.object(scopedListInput),
     output: z.object({ virtualMachines: z.array(vmSummary), ...pageOutput }),
     risk: 'read',
     credentials: [AZURE_CREDENTIAL_SLOT],

@@ -9,14 +9,13 @@ import {
   fetchPage,
   firstPage,
   iso,
-  maxResultsField,
-  nextTokenField,
   pageOutput,
   parseResourceId,
   resourceGroupName,
   resourceName,
   subscriptionField,
   tagRecord,
+  scopedListInput,
 } from '../pagination.js';
 
 const SITE_NAME = resourceName('a web app');
@@ -63,12 +62,7 @@ export function webAppTools(environment: ToolEnvironment): AnyToolDefinition[] {
     title: 'List App Service web apps',
     description:
       'App Service web apps and function apps of a subscription, or of one resource group, with state, host name, App Service plan and tags. Paginated.',
-    input: z.object({
-      subscriptionId: subscriptionField,
-      resourceGroup: resourceGroupName.optional().describe('Only this resource group'),
-      maxResults: maxResultsField(1000, 100),
-      nextToken: nextTokenField,
-    }),
+    input: z.object(scopedListInput),
     output: z.object({ webApps: z.array(siteSummary), ...pageOutput }),
     risk: 'read',
     credentials: [AZURE_CREDENTIAL_SLOT],
