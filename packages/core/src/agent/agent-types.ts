@@ -75,6 +75,12 @@ export interface AgentOptions {
   readonly onEvent?: (event: RunEvent) => void | Promise<void>;
   /** Validate events against the schema. Default: unless `NODE_ENV=production`. */
   readonly validateEvents?: boolean;
+  /**
+   * Carry LangChain's per-runnable context in a plain object instead of a disabled LangSmith
+   * `RunTree` while no LangChain tracer is configured (see docs/agent.md, "Step cost").
+   * Default true; false keeps LangChain's own path for this agent's runs.
+   */
+  readonly fastLangChainContext?: boolean;
   /** Replaces the Database checkpointer (benchmarks, or LangGraph's `MemorySaver` in a throwaway agent). */
   readonly checkpointer?: BaseCheckpointSaver;
   /** How often an elicitation's confirmation is polled for a decision (ms). Default 250. */

@@ -13,6 +13,7 @@ import { freshCounters, type AgentStateType } from './agent-state.js';
 import { createAgentStore } from './agent-store.js';
 import type { Agent, AgentOptions, RunHandle, RunResult } from './agent-types.js';
 import { createDatabaseCheckpointer } from './database-checkpointer.js';
+import { AURORA_RUN_CONTEXT_KEY, installFastLangChainContext } from './langchain-context.js';
 import type { AgentDeps, RunContext } from './run-context.js';
 import { eventError } from './tool-execution.js';
 
@@ -46,6 +47,8 @@ function checkOptions(options: AgentOptions): void {
  */
 export function createAgent(options: AgentOptions): Agent {
   checkOptions(options);
+  const fastContext = options.fastLangChainContext !== false;
+  if (fastContext) installFastLangChainContext();
   const { redactor, database, confirmations } = options;
   const logger = createRedactingLogger(options.logger ?? noopLogger, redactor).child({ component: 'agent' });
   const deps: AgentDeps = {
@@ -85,7 +88,7 @@ export function createAgent(options: AgentOptions): Agent {
   async function execute(context: RunContext, controller: AbortController, input: unknown, resumed: boolean) {
     const { stream, runId, sessionId, org } = context;
     const config = {
-      configurable: { thread_id: sessionId, run_id: runId },
+      configurable: { thread_id: sessionId, run_id: runId, ...(fastContext ? { [AURORA_RUN_CONTEXT_KEY]: true } : {}) },
       signal: controller.signal,
       recursionLimit: deps.maxSteps * 4 + 50,
     };

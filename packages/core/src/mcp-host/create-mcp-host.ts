@@ -192,8 +192,23 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
             details: { field: 'org' },
           });
         }
-        const { tool, arguments: toolArgs } = resolve(name, args);
-        if (tool.name === SEARCH_TOOLS_NAME) return Promise.resolve(answerSearch(toolArgs));
+        let tool: HostTool;
+        let toolArgs: Readonly<Record<string, unknown>>;
+        if (name === CALL_TOOL_NAME || name === SEARCH_TOOLS_NAME) {
+          ({ tool, arguments: toolArgs } = resolve(name, args));
+          if (tool.name === SEARCH_TOOLS_NAME) return Promise.resolve(answerSearch(toolArgs));
+        } else {
+          // The common call, without `resolve`'s result object and argument copy: the SDK
+          // client copies the request before it leaves, and nothing here keeps the arguments.
+          if (!isRecord(args)) {
+            throw new InvalidInputError({
+              message: 'Tool arguments must be an object.',
+              details: { field: 'arguments' },
+            });
+          }
+          tool = findTool(name);
+          toolArgs = args;
+        }
         if (context.timeoutMs !== undefined) positive(context.timeoutMs, 'timeoutMs');
         const connection = plugin(tool.plugin);
         const timeoutMs = context.timeoutMs ?? connection.config.timeoutMs ?? defaultTimeoutMs;
