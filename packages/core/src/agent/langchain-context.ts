@@ -14,9 +14,8 @@ export const AURORA_RUN_CONTEXT_KEY = '__aurora_run_context';
 const LC_CHILD_KEY = Symbol.for('lc:child_config');
 const CONTEXT_VARIABLES_KEY = Symbol.for('lc:context_variables');
 
-type RunWithConfig = typeof AsyncLocalStorageProviderSingleton.runWithConfig;
-
-let original: RunWithConfig | undefined;
+/** Set while installed: the singleton's own `runWithConfig` property before (usually none: the prototype's). */
+let installed: { readonly own: PropertyDescriptor | undefined } | undefined;
 
 /**
  * Makes LangChain's per-runnable context cheaper inside Aurora's agent runs.
@@ -35,10 +34,10 @@ let original: RunWithConfig | undefined;
  * process (idempotent); `uninstallFastLangChainContext` puts the original back.
  */
 export function installFastLangChainContext(): void {
-  if (original !== undefined) return;
+  if (installed !== undefined) return;
   const provider = AsyncLocalStorageProviderSingleton;
   const langchain = provider.runWithConfig.bind(provider);
-  original = provider.runWithConfig;
+  installed = { own: Object.getOwnPropertyDescriptor(provider, 'runWithConfig') };
   provider.runWithConfig = function runWithConfig<T>(
     config: RunnableConfig | undefined,
     callback: () => T,
@@ -72,7 +71,9 @@ export function installFastLangChainContext(): void {
 
 /** Puts LangChain's own `runWithConfig` back (tests). */
 export function uninstallFastLangChainContext(): void {
-  if (original === undefined) return;
-  AsyncLocalStorageProviderSingleton.runWithConfig = original;
-  original = undefined;
+  if (installed === undefined) return;
+  const provider = AsyncLocalStorageProviderSingleton;
+  if (installed.own === undefined) delete (provider as Partial<typeof provider>).runWithConfig;
+  else Object.defineProperty(provider, 'runWithConfig', installed.own);
+  installed = undefined;
 }
