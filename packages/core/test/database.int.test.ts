@@ -195,6 +195,27 @@ describe('PGlite adapter', () => {
     }
   });
 
+  it('runs with a 16 MB shared_buffers by default; settings override it; a bad setting is refused', async () => {
+    const byDefault = createPgliteDatabase({ vector: false });
+    const tuned = createPgliteDatabase({ vector: false, settings: { shared_buffers: '8MB', work_mem: '2MB' } });
+    try {
+      expect(await byDefault.one('show shared_buffers')).toEqual({ shared_buffers: '16MB' });
+      // Passed as start parameters: initdb's postgresql.conf (timezone, locale) stays in force.
+      expect(await byDefault.one('show timezone')).toEqual({ TimeZone: 'UTC' });
+      expect(await tuned.one('show shared_buffers')).toEqual({ shared_buffers: '8MB' });
+      expect(await tuned.one('show work_mem')).toEqual({ work_mem: '2MB' });
+    } finally {
+      await byDefault.close();
+      await tuned.close();
+    }
+    expect(() => createPgliteDatabase({ vector: false, settings: { 'work_mem\nfsync': 'off' } })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => createPgliteDatabase({ vector: false, settings: { work_mem: "1MB'\nfsync = 'off" } })).toThrow(
+      InvalidInputError,
+    );
+  });
+
   it('loads pgvector: cosine distance works', async () => {
     const database = createPgliteDatabase();
     try {
