@@ -1,12 +1,18 @@
 /**
  * `pnpm bench:agent [section…]`: the agent runtime's overheads in one run. Sections:
  * `tools` (tool-call round trip through the MCP host beside the bare MCP SDK, per transport),
- * `steps` (agent step overhead per checkpointer, and token events/s through the stream).
+ * `steps` (agent step overhead per checkpointer, and token events/s through the stream),
+ * `tokens` (CPU per streamed token: LangChain's model stream alone, and through an agent run).
  */
 import { benchAgentSteps } from './agent-steps.js';
+import { benchTokenPath } from './token-path.js';
 import { benchToolCalls } from './tool-calls.js';
 
-const sections: Record<string, () => Promise<void>> = { tools: benchToolCalls, steps: benchAgentSteps };
+const sections: Record<string, () => Promise<void>> = {
+  tools: benchToolCalls,
+  steps: benchAgentSteps,
+  tokens: benchTokenPath,
+};
 const wanted = process.argv.slice(2);
 for (const name of wanted) {
   if (!(name in sections)) {
