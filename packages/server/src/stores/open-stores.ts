@@ -26,6 +26,7 @@ import {
   type VectorStore,
 } from '@aurora-ops/core';
 import type { ServerConfig } from '../config/config.js';
+import { initPgliteDataDir } from './pglite-init.js';
 
 /** What each store runs on, for `/ready`, `aurora doctor` and the start-up banner. */
 export interface StoreDescription {
@@ -124,9 +125,12 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
       });
     } else {
       const { createPgliteDatabase } = await import('@aurora-ops/core/storage/pglite');
+      const dataDir = join(config.dataDir, 'pglite');
+      const vector = options.vectors !== false;
+      if (!options.inMemoryDatabase) await initPgliteDataDir(dataDir, { vector, ...(logger ? { logger } : {}) });
       database = createPgliteDatabase({
-        ...(options.inMemoryDatabase ? {} : { dataDir: join(config.dataDir, 'pglite') }),
-        vector: options.vectors !== false,
+        ...(options.inMemoryDatabase ? {} : { dataDir }),
+        vector,
         ...(logger ? { logger } : {}),
       });
     }
