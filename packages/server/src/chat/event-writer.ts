@@ -8,7 +8,10 @@ import type { Database, Logger, RunEvent } from '@aurora-ops/core';
  */
 export interface EventWriter {
   add(org: string, runId: string, event: RunEvent): void;
-  /** Writes everything added so far; resolves when it is stored. */
+  /**
+   * Writes everything added so far; resolves when it is stored, or, for rows the database
+   * refused, once they are logged and kept for the next flush (it never rejects).
+   */
   flushNow(): Promise<void>;
   close(): Promise<void>;
 }
