@@ -162,7 +162,9 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       if (levels.indexOf(record.level) >= levels.indexOf(config.logLevel))
         process.stderr.write(`${JSON.stringify(record)}\n`);
     });
-  const stores = await openStores(config, options);
+  // Before the stores (and their redactor) exist, progress of slow start-up steps ("creating
+  // the embedded database" on a first start) goes to the same sink: fixed texts, no values.
+  const stores = await openStores(config, { ...options, progress: options.progress ?? createLogger(sink) });
   const logger = createLogger((record) => sink({ ...record, message: stores.redactor.redact(record.message) }));
   const closers: (() => Promise<unknown>)[] = [() => stores.close()];
   try {

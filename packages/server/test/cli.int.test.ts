@@ -76,7 +76,7 @@ describe('aurora CLI', () => {
 
   it('start on embedded defaults: listens, prints the one-time login once, is ready, stops on SIGTERM', async () => {
     const directory = await dataDir();
-    const run = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error' });
+    const run = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'info' });
     const lines = createInterface({ input: run.child.stdout });
     const url = await new Promise<string>((done, fail) => {
       lines.on('line', (line) => {
@@ -92,6 +92,8 @@ describe('aurora CLI', () => {
     expect(stdout).toMatch(
       /stores: database=pglite objects=filesystem secrets=local queue=embedded cache=memory vectors=pgvector graph=tables/,
     );
+    // The first start says why it takes seconds (the database is created in a child process).
+    expect(run.output().stderr).toContain('creating the embedded database (first start');
     const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
     expect(token).toBeDefined();
     const login = await fetch(`${url}/api/v1/auth/one-time`, {
@@ -104,12 +106,13 @@ describe('aurora CLI', () => {
     expect(await run.exited).toBe(0);
 
     // Second start on the same directory: no new admin, no login printed.
-    const again = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'error' });
+    const again = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'info' });
     await new Promise<void>((done) => {
       createInterface({ input: again.child.stdout }).on('line', (line) => line.includes('listening on') && done());
     });
     await new Promise((done) => setTimeout(done, 200));
     expect(again.output().stdout).not.toContain('aurl_');
+    expect(again.output().stderr).not.toContain('creating the embedded database');
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   });

@@ -61,6 +61,8 @@ export interface Stores {
 
 export interface OpenStoresOptions {
   readonly logger?: Logger;
+  /** Where slow start-up steps say what they are doing (default: `logger`). */
+  readonly progress?: Logger;
   /** Skip the vector store (e.g. PGlite without pgvector in tests). */
   readonly vectors?: boolean;
   /** An in-memory PGlite (tests): nothing is written to the data directory's database. */
@@ -127,7 +129,9 @@ export async function openStores(config: ServerConfig, options: OpenStoresOption
       const { createPgliteDatabase } = await import('@aurora-ops/core/storage/pglite');
       const dataDir = join(config.dataDir, 'pglite');
       const vector = options.vectors !== false;
-      if (!options.inMemoryDatabase) await initPgliteDataDir(dataDir, { vector, ...(logger ? { logger } : {}) });
+      const progress = options.progress ?? logger;
+      if (!options.inMemoryDatabase)
+        await initPgliteDataDir(dataDir, { vector, ...(progress ? { logger: progress } : {}) });
       database = createPgliteDatabase({
         ...(options.inMemoryDatabase ? {} : { dataDir }),
         vector,
