@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../../packages/server/test/support/postgres.js';
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../packages/core/src/testing/postgres.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { StatementCount } from './query-counter.js';
 import { cpuSeconds, fmt, load, percentile, rssMb, sharedNow } from './stats.js';

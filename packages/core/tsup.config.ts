@@ -5,6 +5,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/postgres': 'src/testing/postgres.ts',
     'internal/index': 'src/internal/index.ts',
     'storage/pglite/index': 'src/storage/pglite/index.ts',
     'storage/postgres/index': 'src/storage/postgres/index.ts',

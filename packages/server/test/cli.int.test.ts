@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createThrowawayDatabase, postgresAvailable } from './support/postgres.js';
+import { createThrowawayDatabase, postgresAvailable } from '@aurora-ops/core/testing/postgres';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = resolve(import.meta.dirname, '../src/bin.ts');

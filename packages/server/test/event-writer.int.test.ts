@@ -8,7 +8,7 @@ import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventWriter } from '../src/chat/event-writer.js';
 import { CHAT_MIGRATIONS } from '../src/chat/run-manager.js';
-import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from './support/postgres.js';
+import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from '@aurora-ops/core/testing/postgres';
 
 const skip = (await postgresAvailable()) ? undefined : 'PostgreSQL is not reachable on AURORA_TEST_POSTGRES_URL';
 

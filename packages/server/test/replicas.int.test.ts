@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { startServer, type AuroraServer } from '../src/server.js';
-import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from './support/postgres.js';
+import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from '@aurora-ops/core/testing/postgres';
 import { opsPlugin, scriptedModel, type Calls } from './support/server-harness.js';
 
 const REDIS_URL = process.env.AURORA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from './support/postgres.js';
+import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from '@aurora-ops/core/testing/postgres';
 
 const up = await postgresAvailable();
 const root = resolve(import.meta.dirname, '../../..');

@@ -1,12 +1,16 @@
 /**
- * Throwaway PostgreSQL databases for integration tests: `CREATE DATABASE aurora_test_<random>`
- * on the server at AURORA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+ * `@aurora-ops/core/testing/postgres`: throwaway PostgreSQL databases for integration tests
+ * (`CREATE DATABASE aurora_test_<random>` on the server at AURORA_TEST_POSTGRES_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres), for core's own tests, the server's, and
+ * adapters that run the conformance suites on PostgreSQL. Needs `pg`; kept apart from
+ * `@aurora-ops/core/testing` so that entry does not.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { POSTGRES_URL } from './env-postgres.js';
 
 /** The admin URL tests connect to. */
-export const POSTGRES_URL = process.env.AURORA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { POSTGRES_URL };
 
 export interface ThrowawayDatabase {
   /** Connection string of the new, empty database. */
