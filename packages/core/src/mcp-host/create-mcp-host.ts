@@ -64,6 +64,14 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The call's arguments, or the typed error a non-object gets. */
+function argumentsObject(args: unknown): Readonly<Record<string, unknown>> {
+  if (!isRecord(args)) {
+    throw new InvalidInputError({ message: 'Tool arguments must be an object.', details: { field: 'arguments' } });
+  }
+  return args;
+}
+
 /** Builds the MCP host: connect plugins, list and expose their tools, call them. */
 export function createMcpHost(options: McpHostOptions = {}): McpHost {
   const redactor = options.redactor ?? identityRedactor;
@@ -109,10 +117,8 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
     throw new NotFoundError({ message: `No tool named "${name}" is available.`, details: { tool: name } });
   };
 
-  const resolve: McpHost['resolve'] = (name, args) => {
-    if (!isRecord(args)) {
-      throw new InvalidInputError({ message: 'Tool arguments must be an object.', details: { field: 'arguments' } });
-    }
+  const resolve: McpHost['resolve'] = (name, rawArgs) => {
+    const args = argumentsObject(rawArgs);
     if (name !== CALL_TOOL_NAME) return { tool: findTool(name), arguments: { ...args } };
     const inner = parseCallArguments(args);
     if (inner.name === CALL_TOOL_NAME) {
@@ -200,14 +206,8 @@ export function createMcpHost(options: McpHostOptions = {}): McpHost {
         } else {
           // The common call, without `resolve`'s result object and argument copy: the SDK
           // client copies the request before it leaves, and nothing here keeps the arguments.
-          if (!isRecord(args)) {
-            throw new InvalidInputError({
-              message: 'Tool arguments must be an object.',
-              details: { field: 'arguments' },
-            });
-          }
+          toolArgs = argumentsObject(args);
           tool = findTool(name);
-          toolArgs = args;
         }
         if (context.timeoutMs !== undefined) positive(context.timeoutMs, 'timeoutMs');
         const connection = plugin(tool.plugin);
