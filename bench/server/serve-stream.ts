@@ -45,6 +45,10 @@ if (mode === 'aurora') {
     AURORA_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000',
     ...(postgresUrl ? { AURORA_DATABASE_URL: postgresUrl } : {}),
   });
+  // As `aurora start` does (V8's baseline compiler for PGlite), before PGlite is loaded.
+  const { pgliteCompilerFlag } = await import('../../packages/server/src/stores/pglite-compiler.js');
+  const flag = pgliteCompilerFlag(config);
+  if (flag) (await import('node:v8')).setFlagsFromString(flag);
   const server = await startServer(config, {
     model: new StreamModel({ tokens, intervalMs }),
     // Debian's PostgreSQL 15 has no pgvector (PGlite has it): no vector store on PostgreSQL here.

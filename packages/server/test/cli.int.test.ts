@@ -92,7 +92,7 @@ describe('aurora CLI', () => {
     expect(stdout).toMatch(
       /stores: database=pglite objects=filesystem secrets=local queue=embedded cache=memory vectors=pgvector graph=tables/,
     );
-    // The first start says why it takes seconds (the database is created in a child process).
+    // The first start says it is creating the database (from the bundled template, as built).
     expect(run.output().stderr).toContain('creating the embedded database (first start');
     const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
     expect(token).toBeDefined();

@@ -1,6 +1,8 @@
+import { setFlagsFromString } from 'node:v8';
 import { AuroraError, ConfigurationError } from '@aurora-ops/core';
 import { Command } from 'commander';
 import { loadConfig, processEnvironment, type ServerConfig } from '../config/config.js';
+import { pgliteCompilerFlag } from '../stores/pglite-compiler.js';
 import { VERSION } from '../version.js';
 
 export interface CliIo {
@@ -30,6 +32,8 @@ function config(io: CliIo, overrides: Partial<Record<string, string>> = {}): Ser
 async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void> {
   const started = performance.now();
   const settings = config(io, role === 'worker' ? { AURORA_ROLE: 'worker' } : {});
+  const flag = pgliteCompilerFlag(settings);
+  if (flag) setFlagsFromString(flag);
   io.err(
     `aurora ${VERSION}: starting (${settings.database ? 'PostgreSQL' : `embedded stores in ${settings.dataDir}`})…`,
   );

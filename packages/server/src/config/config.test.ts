@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '@aurora-ops/core';
 import { describe, expect, it } from 'vitest';
+import { pgliteCompilerFlag } from '../stores/pglite-compiler.js';
 import { CONFIG_VARIABLES, loadConfig } from './config.js';
 
 const problem = (env: Record<string, string>): string => {
@@ -93,6 +94,15 @@ describe('loadConfig', () => {
     expect(problem({ AURORA_CONFIG: file })).toMatch(/^AURORA_CONFIG: unknown key "AURORA_PROT"/);
     writeFileSync(file, '{ nope');
     expect(problem({ AURORA_CONFIG: file })).toMatch(/^AURORA_CONFIG: cannot read .* as JSON/);
+  });
+
+  it('compiles the embedded PGlite with the baseline compiler unless told otherwise', () => {
+    expect(loadConfig({}).pgliteCompiler).toBe('baseline');
+    expect(pgliteCompilerFlag(loadConfig({}))).toBe('--liftoff-only');
+    expect(pgliteCompilerFlag(loadConfig({ AURORA_PGLITE_COMPILER: 'optimizing' }))).toBeUndefined();
+    // On PostgreSQL there is no PGlite to compile: V8 keeps its defaults.
+    expect(pgliteCompilerFlag(loadConfig({ AURORA_DATABASE_URL: 'postgres://db/aurora' }))).toBeUndefined();
+    expect(problem({ AURORA_PGLITE_COMPILER: 'turbo' })).toMatch(/^AURORA_PGLITE_COMPILER: /);
   });
 
   it('documents every variable, here and in docs/server.md', () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@aurora-ops/core';
+import { unpackPgliteTemplate } from './pglite-template.js';
 
 /**
  * Run by a short-lived `node` child: creates the PGlite data directory (initdb, pgvector) and
@@ -18,7 +19,7 @@ await database.close();
 /** How long the child may take (initdb takes 3–6 s here). */
 const INIT_TIMEOUT_MS = 120_000;
 
-export type PgliteInitOutcome = 'exists' | 'child' | 'in-process';
+export type PgliteInitOutcome = 'exists' | 'template' | 'child' | 'in-process';
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -30,7 +31,9 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Creates a fresh PGlite data directory in a child process, so the server never holds
+ * Creates a fresh PGlite data directory. From the bundled template when it matches the
+ * running code (`pglite-template.ts`: an unpack, no initdb, migrations already applied);
+ * otherwise in a child process, so the server never holds
  * initdb's memory: PGlite runs initdb in a second WASM instance whose memory the process
  * keeps once it has grown (a first `aurora start` idled at 560–770 MB; with this, as a
  * restart does, at about 250 MB; bench/README "Idle RSS"). An existing directory is left
@@ -39,9 +42,31 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function initPgliteDataDir(
   dataDir: string,
-  options: { readonly vector: boolean; readonly logger?: Logger },
+  options: {
+    readonly vector: boolean;
+    readonly logger?: Logger;
+    /** Where the template is (default: beside the server's bundle); `false` skips it. */
+    readonly template?: string | false;
+  },
 ): Promise<PgliteInitOutcome> {
   if (await exists(join(dataDir, 'PG_VERSION'))) return 'exists';
+  // The template has pgvector in it: a database opened without the extension cannot use it.
+  if (options.vector && options.template !== false) {
+    const outcome = await unpackPgliteTemplate(
+      dataDir,
+      typeof options.template === 'string' ? { directory: options.template } : {},
+    );
+    if (outcome.used) {
+      options.logger?.info('pglite: creating the embedded database (first start) from the bundled template', {
+        dataDir,
+        ms: Math.round(outcome.ms),
+      });
+      return 'template';
+    }
+    // No template when running from source; one that does not fit is worth a line.
+    if (outcome.absent) options.logger?.debug('pglite: no bundled template', { reason: outcome.reason });
+    else options.logger?.warn('pglite: not using the bundled template', { reason: outcome.reason });
+  }
   let url: string;
   try {
     url = import.meta.resolve('@aurora-ops/core/storage/pglite');

@@ -39,7 +39,7 @@ describe('PGlite data directory created in a child process', () => {
   it('creates the directory in a child; it then opens in-process; a second call leaves it', async () => {
     const dataDir = join(root, 'fresh');
     const { logger, lines } = recordingLogger();
-    expect(await initPgliteDataDir(dataDir, { vector: true, logger })).toBe('child');
+    expect(await initPgliteDataDir(dataDir, { vector: true, logger, template: false })).toBe('child');
     expect((await stat(join(dataDir, 'PG_VERSION'))).isFile()).toBe(true);
     expect(lines.some((line) => line.level === 'info' && line.message.includes('first start'))).toBe(true);
     const database = createPgliteDatabase({ dataDir, vector: true });
