@@ -47,6 +47,16 @@ function overBudget(deps: AgentDeps, context: RunContext, state: AgentStateType)
   return undefined;
 }
 
+/** A streamed chunk with tool-call deltas or usage: merged; a text-only chunk is not. */
+function carriesMoreThanText(chunk: AIMessageChunk): boolean {
+  return (
+    chunk.usage_metadata !== undefined ||
+    (chunk.tool_call_chunks?.length ?? 0) > 0 ||
+    (chunk.tool_calls?.length ?? 0) > 0 ||
+    (chunk.invalid_tool_calls?.length ?? 0) > 0
+  );
+}
+
 function recordUsage(deps: AgentDeps, context: RunContext, message: AIMessageChunk | AIMessage) {
   const inputTokens = message.usage_metadata?.input_tokens ?? 0;
   const outputTokens = message.usage_metadata?.output_tokens ?? 0;
@@ -110,18 +120,24 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
       ...prepareForModel(fitted.messages, deps.redactor),
     ];
     const { definitions } = toolDefinitions(deps);
-    let merged: AIMessageChunk | undefined;
+    // Text is gathered as strings; only chunks carrying more than text (tool-call deltas, usage)
+    // are merged as messages, since each AIMessageChunk.concat builds a new message.
+    let structured: AIMessageChunk | undefined;
+    const parts: string[] = [];
     const tokens = createTokenBuffer((text) => context.stream.emit({ type: 'token.streamed', text }));
     for await (const chunk of await bind(context.model, definitions).stream(input, { signal: context.signal })) {
       const text = typeof chunk.content === 'string' ? chunk.content : textOf(chunk);
-      if (text) tokens.push(text);
-      merged = merged ? merged.concat(chunk) : chunk;
+      if (text) {
+        tokens.push(text);
+        parts.push(text);
+      }
+      if (carriesMoreThanText(chunk)) structured = structured ? structured.concat(chunk) : chunk;
     }
     tokens.flush();
     throwIfAborted(context);
-    const usage = recordUsage(deps, context, merged ?? new AIMessage(''));
-    const text = deps.redactor.redact(merged ? textOf(merged) : '');
-    const toolCalls = (merged?.tool_calls ?? []).map((call) => ({
+    const usage = recordUsage(deps, context, structured ?? new AIMessage(''));
+    const text = deps.redactor.redact(parts.join(''));
+    const toolCalls = (structured?.tool_calls ?? []).map((call) => ({
       ...call,
       id: call.id ?? `call_${randomUUID()}`,
       args: deps.redactor.redactDeep(call.args),
