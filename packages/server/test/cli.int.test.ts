@@ -3,6 +3,7 @@
  * fresh data directory, migrate, doctor, and one clear line for bad configuration.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,10 @@ import { createThrowawayDatabase, postgresAvailable } from '@aurora-ops/core/tes
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = resolve(import.meta.dirname, '../src/bin.ts');
+/** The built CLI and the PGlite template `pnpm build` writes beside it. */
+const builtBin = resolve(import.meta.dirname, '../dist/bin.js');
+const builtTemplate = resolve(import.meta.dirname, '../dist/pglite-template.json');
+const built = existsSync(builtBin) && existsSync(builtTemplate);
 const directories: string[] = [];
 const pgUp = await postgresAvailable();
 
@@ -23,8 +28,9 @@ const dataDir = async () => {
   return directory;
 };
 
-function aurora(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+function aurora(args: string[], env: Record<string, string>, options: { built?: boolean } = {}) {
+  const command = options.built ? [builtBin, ...args] : ['--import', 'tsx', bin, ...args];
+  const child = spawn(process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,6 +122,39 @@ describe('aurora CLI', () => {
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
   });
+
+  it.skipIf(!built)(
+    `the built CLI's first start unpacks the bundled template, and the database works${built ? '' : ' (skipped: packages/server/dist is not built; run pnpm build)'}`,
+    async () => {
+      const directory = await dataDir();
+      const run = aurora(
+        ['start'],
+        { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'info' },
+        { built: true },
+      );
+      const url = await new Promise<string>((done, fail) => {
+        createInterface({ input: run.child.stdout }).on('line', (line) => {
+          const match = /listening on (http:\/\/\S+)/.exec(line);
+          if (match?.[1]) done(match[1]);
+        });
+        void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
+      });
+      expect(run.output().stderr).toContain('creating the embedded database (first start) from the bundled template');
+      expect((await fetch(`${url}/ready`)).status).toBe(200);
+      // The first admin was written to the unpacked database: its one-time login works.
+      await new Promise((done) => setTimeout(done, 200));
+      const token = /"token":"(aurl_[^"]+)"/.exec(run.output().stdout)?.[1];
+      const login = await fetch(`${url}/api/v1/auth/one-time`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      expect(login.status).toBe(200);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    },
+    60_000,
+  );
 
   it('worker serves /health, /ready and /metrics only, and stops on SIGTERM', async () => {
     const port = await new Promise<number>((done) => {
