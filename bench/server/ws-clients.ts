@@ -92,8 +92,7 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
         type: string;
         text?: string;
         status?: string;
-        code?: string;
-        message?: string;
+        error?: { code?: string; message?: string };
       };
       lastEventAt = now;
       if (event.type === 'token.streamed') {
@@ -106,7 +105,7 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
         const second = Math.floor((now - origin) / 1000);
         perSecond[second] = (perSecond[second] ?? 0) + 1;
       } else if (event.type === 'error') {
-        failure(`${event.code}: ${event.message}`);
+        failure(`${event.error?.code}: ${event.error?.message}`);
       } else if (event.type === 'run.finished') {
         if (event.status === 'completed') completed++;
         else failure(`run.finished ${event.status}`);

@@ -125,6 +125,21 @@ describe.skipIf(!serverUp)('PostgreSQL adapter failures', () => {
     }
   });
 
+  it('a pool whose connections all stay busy is a TimeoutError that says so, not a lost connection', async () => {
+    const small = createPostgresDatabase({ connectionString: throwaway.url, max: 1, connectionTimeoutMs: 200 });
+    try {
+      const holding = small.query('select pg_sleep(1)');
+      const error = await expectError(small.query('select 1'), TimeoutError);
+      expect(error.retryable).toBe(true);
+      expect(error.message).toMatch(/within 200 ms: all 1 connections of the pool stayed busy/);
+      expect(error.details).toMatchObject({ backend: 'postgres', pool: 1 });
+      await holding;
+      await expect(small.one('select 1 as ok')).resolves.toEqual({ ok: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('an AbortSignal cancels a running statement', async () => {
     const started = Date.now();
     const error = await database.query('select pg_sleep(10)', [], { signal: AbortSignal.timeout(200) }).then(

@@ -247,6 +247,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       confirmations,
       bus,
       logger,
+      startConcurrency: config.maxStartingRuns ?? 16,
       metrics: {
         runStarted: () => metrics.runsStarted.inc(),
         runFinished: (status) => metrics.runsFinished.inc({ status }),
@@ -258,6 +259,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     await defineMaintenance({ queue: stores.queue, database: stores.database, confirmations, logger });
     metrics.collect({
       runsActive: () => runs.active(),
+      runsWaitingToStart: () => runs.waitingToStart(),
       queueDepth: async () => {
         const counts = await stores.queue.counts(MAINTENANCE_QUEUE);
         return { [MAINTENANCE_QUEUE]: counts.waiting + counts.delayed };

@@ -66,6 +66,8 @@ export interface RunManager {
   runOf(principal: Principal, runId: string): Promise<{ runId: string; sessionId: string; status: string }>;
   /** Runs in flight in this process. */
   active(): number;
+  /** Runs waiting for their turn to start (`startConcurrency`). */
+  waitingToStart(): number;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,43 @@ export interface RunManagerOptions {
   readonly bus: EventBus;
   readonly logger?: Logger;
   readonly metrics?: RunManagerMetrics;
+  /**
+   * Runs in their start at once in this process (default 16). A run's start (session and run
+   * rows, the first checkpoint) is the database-heavy part of it; a burst of starts beyond the
+   * pool only queues on it and can time out there, so later starts wait here instead, in order,
+   * until an earlier run has begun to answer.
+   */
+  readonly startConcurrency?: number;
+}
+
+/** Admits up to `limit` holders; `acquire` resolves, in order, with an idempotent release. */
+function createGate(limit: number): { acquire(): Promise<() => void>; waiting(): number } {
+  let inside = 0;
+  const queue: (() => void)[] = [];
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next();
+    else inside--;
+  };
+  return {
+    acquire() {
+      const admitted = new Promise<void>((resolve) => {
+        if (inside < limit) {
+          inside++;
+          resolve();
+        } else queue.push(resolve);
+      });
+      return admitted.then(() => {
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          release();
+        };
+      });
+    },
+    waiting: () => queue.length,
+  };
 }
 
 const TERMINAL = new Set(['completed', 'cancelled', 'failed', 'budget-exceeded', 'loop-detected']);
@@ -86,6 +125,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const pumps = new Set<Promise<void>>();
   const held = new Set<string>();
   const writer = createEventWriter({ database, ...(logger ? { logger } : {}) });
+  const starting = createGate(options.startConcurrency ?? 16);
   let migrated: Promise<unknown> | undefined;
   const ready = () => (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }));
 
@@ -100,8 +140,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     }
   });
 
-  /** Stores and publishes each event of an invocation until it ends. */
-  const pump = (org: string, handle: RunHandle): void => {
+  /** Stores and publishes each event of an invocation until it ends; `started` once it answers. */
+  const pump = (org: string, handle: RunHandle, started: () => void): void => {
     held.add(handle.runId);
     metrics?.runStarted?.();
     // Observed at once: a run that fails before its events end must not become an unhandled rejection.
@@ -109,6 +149,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     const work = (async () => {
       try {
         for await (const event of handle.events) {
+          if (event.type !== 'run.started') started();
           writer.add(org, handle.runId, event);
           // Tokens go out at once and are stored with the next batch; other events are stored first.
           if (event.type !== 'token.streamed') await writer.flushNow();
@@ -119,6 +160,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       } catch (error) {
         logger?.error('chat: run failed', { runId: handle.runId, error: (error as Error).message });
       } finally {
+        started();
         await writer.flushNow();
         held.delete(handle.runId);
       }
@@ -156,13 +198,20 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       if (!hasRole(principal.role, 'operator')) {
         throw new ForbiddenError({ message: 'Viewers can read sessions but not start runs.' });
       }
-      const handle = await agent.run({
-        org: principal.org,
-        user: principal.userId,
-        ...(input.sessionId ? { sessionId: input.sessionId } : {}),
-        message: input.text,
-      });
-      pump(principal.org, handle);
+      const started = await starting.acquire();
+      let handle: RunHandle;
+      try {
+        handle = await agent.run({
+          org: principal.org,
+          user: principal.userId,
+          ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+          message: input.text,
+        });
+      } catch (error) {
+        started();
+        throw error;
+      }
+      pump(principal.org, handle, started);
       return { runId: handle.runId, sessionId: handle.sessionId };
     },
     async cancel(principal, runId) {
@@ -187,12 +236,19 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const pending = await confirmations.listPending(principal.org, runId);
       const run = await runRow(principal.org, runId);
       if (pending.length > 0 || held.has(runId) || TERMINAL.has(run.status)) return { runId, resumed: false };
-      const handle = await agent.resume({
-        org: principal.org,
-        runId,
-        ...(decided.token ? { tokens: { [input.confirmationId]: decided.token } } : {}),
-      });
-      pump(principal.org, handle);
+      const started = await starting.acquire();
+      let handle: RunHandle;
+      try {
+        handle = await agent.resume({
+          org: principal.org,
+          runId,
+          ...(decided.token ? { tokens: { [input.confirmationId]: decided.token } } : {}),
+        });
+      } catch (error) {
+        started();
+        throw error;
+      }
+      pump(principal.org, handle, started);
       return { runId, resumed: true };
     },
     async subscribe(principal, runId, afterSeq, listener) {
@@ -228,6 +284,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       return runRow(principal.org, runId);
     },
     active: () => held.size,
+    waitingToStart: () => starting.waiting(),
     async close() {
       unsubscribeBus();
       await agent.close();

@@ -115,6 +115,11 @@ export const CONFIG_VARIABLES = {
   },
   AURORA_MAX_BODY_BYTES: { schema: positiveInt, description: 'Largest accepted request body (default 1 MiB).' },
   AURORA_TRUST_PROXY: { schema: flag, description: 'Take the client address from X-Forwarded-For (behind a proxy).' },
+  AURORA_MAX_STARTING_RUNS: {
+    schema: positiveInt,
+    description:
+      'Agent runs starting at once per process (default 16); a burst beyond it waits its turn instead of crowding the database pool.',
+  },
   AURORA_APPROVAL_TTL_SECONDS: { schema: positiveInt, description: 'How long a confirmation waits (default 900).' },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: url(['http', 'https']),
@@ -175,6 +180,8 @@ export interface ServerConfig {
   readonly maxBodyBytes: number;
   readonly trustProxy: boolean;
   readonly approvalTtlMs: number;
+  /** Agent runs in their start at once per process (unset: 16). */
+  readonly maxStartingRuns?: number;
   readonly otlpEndpoint?: string;
 }
 
@@ -335,6 +342,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxBodyBytes: values.AURORA_MAX_BODY_BYTES ?? 1024 * 1024,
     trustProxy: values.AURORA_TRUST_PROXY ?? false,
     approvalTtlMs: (values.AURORA_APPROVAL_TTL_SECONDS ?? 900) * 1000,
+    maxStartingRuns: values.AURORA_MAX_STARTING_RUNS ?? 16,
     ...(values.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   };
 }

@@ -14,6 +14,7 @@ export interface ServerMetrics {
   /** Gauges read when scraped. */
   collect(sources: {
     runsActive?: () => number;
+    runsWaitingToStart?: () => number;
     queueDepth?: () => Promise<Record<string, number>>;
     plugins?: () => readonly { name: string; restarts: number; crashes: number; ready: boolean }[];
   }): void;
@@ -31,6 +32,14 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
     registers,
     collect() {
       this.set(sources.runsActive?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'aurora_runs_waiting_to_start',
+    help: 'Agent runs waiting for their turn to start (AURORA_MAX_STARTING_RUNS) in this process.',
+    registers,
+    collect() {
+      this.set(sources.runsWaitingToStart?.() ?? 0);
     },
   });
   new Gauge({

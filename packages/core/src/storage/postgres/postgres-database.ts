@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { ConfigurationError, ConnectionLostError, InvalidInputError } from '../../errors/errors.js';
+import { ConfigurationError, ConnectionLostError, InvalidInputError, TimeoutError } from '../../errors/errors.js';
 import { noopLogger, type Logger } from '../../logging/logger.js';
 import type {
   Database,
@@ -25,7 +25,11 @@ export interface PostgresDatabaseOptions {
   readonly max?: number;
   /** Server-side `statement_timeout` for every connection; exceeding it is a `TimeoutError`. */
   readonly statementTimeoutMs?: number;
-  /** How long to wait for a new connection before failing with `ConnectionLostError`. Default 10 000. */
+  /**
+   * How long to wait for a connection, a new one or a free one when all `max` are busy:
+   * `ConnectionLostError` when the server cannot be reached, `TimeoutError` when every
+   * connection stayed busy. Default 10 000.
+   */
   readonly connectionTimeoutMs?: number;
   readonly ssl?: boolean | ConnectionOptions;
   /** Shown in `pg_stat_activity`. Default `aurora`. */
@@ -120,6 +124,23 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     }
   };
 
+  /**
+   * pg-pool fails a caller that waited `connectionTimeoutMillis` for a connection with the same
+   * message whether the server was unreachable or every connection stayed busy. A full pool is
+   * no lost connection: it is said as such (a `TimeoutError`, retryable), with the pool's size.
+   */
+  const poolExhausted = (error: unknown): TimeoutError | undefined => {
+    const max = pool.options.max ?? 10;
+    if (!(error instanceof Error) || !/timeout exceeded when trying to connect/i.test(error.message)) return undefined;
+    if (pool.totalCount < max) return undefined;
+    const waitedMs = pool.options.connectionTimeoutMillis ?? 0;
+    return new TimeoutError({
+      message: `No database connection became free within ${waitedMs} ms: all ${max} connections of the pool stayed busy. Raise the pool size or lower the load.`,
+      cause: error,
+      details: { backend: 'postgres', pool: max, waiting: pool.waitingCount, waitedMs },
+    });
+  };
+
   const checkout = async (signal: AbortSignal | undefined): Promise<Session> => {
     assertOpen();
     if (aborted(signal)) throw cancelledError(signal, 'postgres');
@@ -127,7 +148,7 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Databa
     try {
       client = await pool.connect();
     } catch (error) {
-      throw toDatabaseError(error, 'postgres');
+      throw poolExhausted(error) ?? toDatabaseError(error, 'postgres');
     }
     const session: Session = { client, discard: false, detach: () => undefined };
     const onError = (error: Error): void => {
