@@ -28,8 +28,8 @@ const dataDir = async () => {
   return directory;
 };
 
-function aurora(args: string[], env: Record<string, string>, options: { built?: boolean } = {}) {
-  const command = options.built ? [builtBin, ...args] : ['--import', 'tsx', bin, ...args];
+function aurora(args: string[], env: Record<string, string>, options: { built?: boolean; node?: string[] } = {}) {
+  const command = [...(options.node ?? []), ...(options.built ? [builtBin] : ['--import', 'tsx', bin]), ...args];
   const child = spawn(process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -155,6 +155,24 @@ describe('aurora CLI', () => {
     },
     60_000,
   );
+
+  it('says so when AURORA_PGLITE_COMPILER=optimizing cannot apply (node started with --liftoff-only)', async () => {
+    const run = aurora(
+      ['start'],
+      { AURORA_DATA_DIR: await dataDir(), AURORA_PORT: '0', AURORA_PGLITE_COMPILER: 'optimizing' },
+      { node: ['--liftoff-only'] },
+    );
+    await new Promise<void>((done, fail) => {
+      createInterface({ input: run.child.stdout }).on('line', (line) => line.includes('listening on') && done());
+      void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
+    });
+    expect(run.output().stderr).toContain(
+      'AURORA_PGLITE_COMPILER=optimizing has no effect: node was started with --liftoff-only',
+    );
+    await new Promise((done) => setTimeout(done, 200)); // the banner comes just before the signal handlers
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 60_000);
 
   it('worker serves /health, /ready and /metrics only, and stops on SIGTERM', async () => {
     const port = await new Promise<number>((done) => {

@@ -224,7 +224,7 @@ describe('deploy/Dockerfile', () => {
   it("runs the package's aurora bin as a non-root user, with a health check", () => {
     const manifest = JSON.parse(read(join(root, 'packages/server/package.json'))) as { bin: Record<string, string> };
     const bin = manifest.bin.aurora!.replace(/^\.\//, '');
-    expect(dockerfileText).toContain(`ENTRYPOINT ["node", "${bin}"]`);
+    expect(dockerfileText).toContain(`ENTRYPOINT ["node", "--liftoff-only", "${bin}"]`);
     expect(dockerfileText).toContain('CMD ["start"]');
     expect(dockerfileText).toMatch(/^USER node$/m);
     expect(dockerfileText).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);
@@ -233,9 +233,9 @@ describe('deploy/Dockerfile', () => {
     expect(dockerfileText).toMatch(/pnpm deploy --filter @aurora-ops\/server --prod/);
   });
 
-  it('builds from a pinned Node 20 image and ignores local build output', () => {
+  it('builds from a pinned Node 24 (LTS) image and ignores local build output', () => {
     const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfileText)?.[1];
-    expect(base).toMatch(/^node:20[.\-\w]*-bookworm-slim/);
+    expect(base).toMatch(/^node:24[.\-\w]*-bookworm-slim/);
     expect(imageTag(base!)).not.toMatch(/^latest$/i);
     const ignore = read(join(deploy, 'Dockerfile.dockerignore')).split('\n');
     for (const pattern of ['**/node_modules', '**/dist', '.git', '**/.env']) expect(ignore).toContain(pattern);

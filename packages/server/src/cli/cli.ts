@@ -33,7 +33,10 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
   const started = performance.now();
   const settings = config(io, role === 'worker' ? { AURORA_ROLE: 'worker' } : {});
   const flag = pgliteCompilerFlag(settings);
-  if (flag) setFlagsFromString(flag);
+  const onCommandLine = process.execArgv.includes('--liftoff-only');
+  if (flag && !onCommandLine) setFlagsFromString(flag);
+  if (!settings.database && settings.pgliteCompiler === 'optimizing' && onCommandLine)
+    io.err('aurora: AURORA_PGLITE_COMPILER=optimizing has no effect: node was started with --liftoff-only.');
   io.err(
     `aurora ${VERSION}: starting (${settings.database ? 'PostgreSQL' : `embedded stores in ${settings.dataDir}`})…`,
   );
