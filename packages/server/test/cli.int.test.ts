@@ -43,6 +43,29 @@ function aurora(args: string[], env: Record<string, string>, options: { built?: 
   return { child, exited, output: () => ({ stdout, stderr }) };
 }
 
+/** The URL of the "listening on" line; rejects with the stderr if the process exits first. */
+function listening(run: ReturnType<typeof aurora>): Promise<string> {
+  return new Promise<string>((done, fail) => {
+    createInterface({ input: run.child.stdout }).on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match?.[1]) done(match[1]);
+    });
+    void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
+  });
+}
+
+/** Signs in with the one-time login the first start printed; the HTTP status. */
+async function oneTimeLogin(url: string, stdout: string): Promise<number> {
+  const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
+  expect(token).toBeDefined();
+  const login = await fetch(`${url}/api/v1/auth/one-time`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  return login.status;
+}
+
 afterAll(async () => {
   for (const directory of directories) await rm(directory, { recursive: true, force: true });
 });
@@ -83,14 +106,7 @@ describe('aurora CLI', () => {
   it('start on embedded defaults: listens, prints the one-time login once, is ready, stops on SIGTERM', async () => {
     const directory = await dataDir();
     const run = aurora(['start'], { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'info' });
-    const lines = createInterface({ input: run.child.stdout });
-    const url = await new Promise<string>((done, fail) => {
-      lines.on('line', (line) => {
-        const match = /listening on (http:\/\/\S+)/.exec(line);
-        if (match?.[1]) done(match[1]);
-      });
-      void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
-    });
+    const url = await listening(run);
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(200);
     await new Promise((done) => setTimeout(done, 200));
@@ -100,14 +116,7 @@ describe('aurora CLI', () => {
     );
     // The first start says it is creating the database (from the bundled template, as built).
     expect(run.output().stderr).toContain('creating the embedded database (first start');
-    const token = /"token":"(aurl_[^"]+)"/.exec(stdout)?.[1];
-    expect(token).toBeDefined();
-    const login = await fetch(`${url}/api/v1/auth/one-time`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token }),
-    });
-    expect(login.status).toBe(200);
+    expect(await oneTimeLogin(url, stdout)).toBe(200);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
 
@@ -132,24 +141,12 @@ describe('aurora CLI', () => {
         { AURORA_DATA_DIR: directory, AURORA_PORT: '0', AURORA_LOG_LEVEL: 'info' },
         { built: true },
       );
-      const url = await new Promise<string>((done, fail) => {
-        createInterface({ input: run.child.stdout }).on('line', (line) => {
-          const match = /listening on (http:\/\/\S+)/.exec(line);
-          if (match?.[1]) done(match[1]);
-        });
-        void run.exited.then((code) => fail(new Error(`exited ${code}: ${run.output().stderr}`)));
-      });
+      const url = await listening(run);
       expect(run.output().stderr).toContain('creating the embedded database (first start) from the bundled template');
       expect((await fetch(`${url}/ready`)).status).toBe(200);
       // The first admin was written to the unpacked database: its one-time login works.
       await new Promise((done) => setTimeout(done, 200));
-      const token = /"token":"(aurl_[^"]+)"/.exec(run.output().stdout)?.[1];
-      const login = await fetch(`${url}/api/v1/auth/one-time`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token }),
-      });
-      expect(login.status).toBe(200);
+      expect(await oneTimeLogin(url, run.output().stdout)).toBe(200);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     },
