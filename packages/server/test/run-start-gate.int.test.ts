@@ -37,6 +37,7 @@ describe('run starts beyond startConcurrency wait their turn', () => {
   const asked: string[] = [];
   const held: (() => void)[] = [];
   let runs: RunManager;
+  let closed = false;
 
   beforeAll(async () => {
     const model = createScriptedChatModel({
@@ -44,9 +45,10 @@ describe('run starts beyond startConcurrency wait their turn', () => {
       turns: [
         async (messages: readonly BaseMessage[]) => {
           const last = [...messages].reverse().find((message) => HumanMessage.isInstance(message));
-          asked.push(String(last?.content));
+          const text = typeof last?.content === 'string' ? last.content : '';
+          asked.push(text);
           await new Promise<void>((release) => held.push(release));
-          return { text: `answered ${String(last?.content)}` };
+          return { text: `answered ${text}` };
         },
       ],
     });
@@ -68,7 +70,7 @@ describe('run starts beyond startConcurrency wait their turn', () => {
   });
   afterAll(async () => {
     for (const release of held) release();
-    await runs?.close();
+    if (!closed) await runs?.close();
     await host.close();
     await database.close();
   });
@@ -100,5 +102,21 @@ describe('run starts beyond startConcurrency wait their turn', () => {
       const events = await runs.events(operator, runId);
       expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed' });
     }
+  }, 60_000);
+
+  it('a start still waiting when the server closes is refused with UNAVAILABLE, not left hanging', async () => {
+    asked.length = 0;
+    const sent = ['w0', 'w1', 'w2'].map((text) => runs.send(operator, { text }));
+    await until(() => asked.length === 2 && runs.waitingToStart() === 1, 'two runs held and one waiting');
+    const closing = runs.close();
+    closed = true;
+    await expect(sent[2]).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringContaining('shutting down'),
+    });
+    for (const release of held.splice(0)) release();
+    await closing;
+    // The two admitted runs were started (they have ids); only the waiting one was refused.
+    await expect(Promise.all(sent.slice(0, 2))).resolves.toHaveLength(2);
   }, 60_000);
 });

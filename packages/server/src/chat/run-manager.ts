@@ -1,4 +1,5 @@
 import {
+  AuroraError,
   ForbiddenError,
   NotFoundError,
   type ConfirmationService,
@@ -87,22 +88,29 @@ export interface RunManagerOptions {
   readonly startConcurrency?: number;
 }
 
-/** Admits up to `limit` holders; `acquire` resolves, in order, with an idempotent release. */
-function createGate(limit: number): { acquire(): Promise<() => void>; waiting(): number } {
+/**
+ * Admits up to `limit` holders; `acquire` resolves, in order, with an idempotent release.
+ * `close` refuses the waiting and later callers with `UNAVAILABLE`.
+ */
+function createGate(limit: number): { acquire(): Promise<() => void>; waiting(): number; close(): void } {
   let inside = 0;
-  const queue: (() => void)[] = [];
+  let closed = false;
+  const queue: { admit: () => void; refuse: (error: Error) => void }[] = [];
+  const shuttingDown = () =>
+    new AuroraError('UNAVAILABLE', { message: 'The server is shutting down; the run was not started.' });
   const release = (): void => {
     const next = queue.shift();
-    if (next) next();
+    if (next) next.admit();
     else inside--;
   };
   return {
     acquire() {
-      const admitted = new Promise<void>((resolve) => {
-        if (inside < limit) {
+      const admitted = new Promise<void>((admit, refuse) => {
+        if (closed) refuse(shuttingDown());
+        else if (inside < limit) {
           inside++;
-          resolve();
-        } else queue.push(resolve);
+          admit();
+        } else queue.push({ admit, refuse });
       });
       return admitted.then(() => {
         let released = false;
@@ -114,6 +122,10 @@ function createGate(limit: number): { acquire(): Promise<() => void>; waiting():
       });
     },
     waiting: () => queue.length,
+    close() {
+      closed = true;
+      for (const waiter of queue.splice(0)) waiter.refuse(shuttingDown());
+    },
   };
 }
 
@@ -286,6 +298,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     active: () => held.size,
     waitingToStart: () => starting.waiting(),
     async close() {
+      starting.close();
       unsubscribeBus();
       await agent.close();
       await Promise.allSettled([...pumps]);
