@@ -77,12 +77,17 @@ describe('run starts beyond startConcurrency wait their turn', () => {
 
   it('admits two at a time, in order, and completes all six', async () => {
     const messages = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
-    const sent = messages.map((text) => runs.send(operator, { text }));
+    const queued: string[] = [];
+    const sent = messages.map((text) =>
+      runs.send(operator, { text }, { onQueued: (ahead) => queued.push(`${text} behind ${ahead}`) }),
+    );
     await until(() => asked.length === 2, 'the first two model calls');
     // The others wait for a turn: no model call, no run row yet, no failure.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(asked).toEqual(['m0', 'm1']);
     expect(runs.waitingToStart()).toBe(4);
+    // Each waiting sender heard so at once, with its place (the WebSocket's `run.queued`).
+    expect(queued).toEqual(['m2 behind 0', 'm3 behind 1', 'm4 behind 2', 'm5 behind 3']);
 
     // Each answer frees one turn, and the next message in order takes it.
     held.shift()?.();

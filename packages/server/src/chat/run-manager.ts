@@ -52,6 +52,10 @@ export interface RunManager {
   send(
     principal: Principal,
     input: { sessionId?: string; text: string },
+    options?: {
+      /** Called once if the run must wait for its turn to start, with how many wait before it. */
+      onQueued?: (ahead: number) => void;
+    },
   ): Promise<{ runId: string; sessionId: string }>;
   cancel(principal: Principal, runId: string): Promise<void>;
   /** An operator (or admin) of the run's org approves or rejects; the run resumes once nothing is pending. */
@@ -92,7 +96,11 @@ export interface RunManagerOptions {
  * Admits up to `limit` holders; `acquire` resolves, in order, with an idempotent release.
  * `close` refuses the waiting and later callers with `UNAVAILABLE`.
  */
-function createGate(limit: number): { acquire(): Promise<() => void>; waiting(): number; close(): void } {
+function createGate(limit: number): {
+  acquire(onQueued?: (ahead: number) => void): Promise<() => void>;
+  waiting(): number;
+  close(): void;
+} {
   let inside = 0;
   let closed = false;
   const queue: { admit: () => void; refuse: (error: Error) => void }[] = [];
@@ -104,13 +112,16 @@ function createGate(limit: number): { acquire(): Promise<() => void>; waiting():
     else inside--;
   };
   return {
-    acquire() {
+    acquire(onQueued) {
       const admitted = new Promise<void>((admit, refuse) => {
         if (closed) refuse(shuttingDown());
         else if (inside < limit) {
           inside++;
           admit();
-        } else queue.push({ admit, refuse });
+        } else {
+          queue.push({ admit, refuse });
+          onQueued?.(queue.length - 1);
+        }
       });
       return admitted.then(() => {
         let released = false;
@@ -205,12 +216,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     async migrate() {
       await ready();
     },
-    async send(principal, input) {
+    async send(principal, input, sendOptions) {
       await ready();
       if (!hasRole(principal.role, 'operator')) {
         throw new ForbiddenError({ message: 'Viewers can read sessions but not start runs.' });
       }
-      const started = await starting.acquire();
+      const started = await starting.acquire(sendOptions?.onQueued);
       let handle: RunHandle;
       try {
         handle = await agent.run({

@@ -15,6 +15,8 @@ import { toAuroraError } from './http-errors.js';
 
 /** What the server sends besides run events: acknowledgements of client messages. */
 export type ServerAck =
+  /** The message waits for its turn to start (a burst beyond AURORA_MAX_STARTING_RUNS); `run.accepted` follows. */
+  | { type: 'run.queued'; ahead: number; clientMessageId?: string }
   | { type: 'run.accepted'; runId: string; sessionId: string; clientMessageId?: string }
   | { type: 'confirmation.accepted'; confirmationId: string; runId: string; resumed: boolean }
   | { type: 'run.cancel-requested'; runId: string };
@@ -63,16 +65,14 @@ export function attachWebSocket(
     const handle = async (message: ClientMessage) => {
       switch (message.type) {
         case 'message.send': {
-          const started = await runtime.runs.send(principal, {
-            text: message.text,
-            ...(message.sessionId ? { sessionId: message.sessionId } : {}),
-          });
+          const clientMessageId = message.clientMessageId ? { clientMessageId: message.clientMessageId } : {};
+          const started = await runtime.runs.send(
+            principal,
+            { text: message.text, ...(message.sessionId ? { sessionId: message.sessionId } : {}) },
+            { onQueued: (ahead) => send({ type: 'run.queued', ahead, ...clientMessageId }) },
+          );
           await follow(started.runId, 0);
-          send({
-            type: 'run.accepted',
-            ...started,
-            ...(message.clientMessageId ? { clientMessageId: message.clientMessageId } : {}),
-          });
+          send({ type: 'run.accepted', ...started, ...clientMessageId });
           return;
         }
         case 'run.resume':
