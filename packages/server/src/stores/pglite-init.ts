@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@aurora-ops/core';
-import { unpackPgliteTemplate } from './pglite-template.js';
 
 /**
  * Run by a short-lived `node` child: creates the PGlite data directory (initdb, pgvector) and
@@ -33,12 +32,11 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Creates a fresh PGlite data directory. From the bundled template when it matches the
  * running code (`pglite-template.ts`: an unpack, no initdb, migrations already applied);
- * otherwise in a child process, so the server never holds
- * initdb's memory: PGlite runs initdb in a second WASM instance whose memory the process
- * keeps once it has grown (a first `aurora start` idled at 560–770 MB; with this, as a
- * restart does, at about 250 MB; bench/README "Idle RSS"). An existing directory is left
- * alone. If the child cannot run or fails, the directory is created in-process as before
- * (the same errors surface there), with a warning.
+ * otherwise in a child process, so the server never holds initdb's memory: PGlite runs initdb
+ * in a second WASM instance whose memory the process keeps once it has grown (a first
+ * `aurora start` idled at 560–770 MB when it ran in-process). An existing directory is left
+ * alone. If the child cannot run or fails, the directory is created in-process (the same
+ * errors surface there), with a warning.
  */
 export async function initPgliteDataDir(
   dataDir: string,
@@ -52,6 +50,8 @@ export async function initPgliteDataDir(
   if (await exists(join(dataDir, 'PG_VERSION'))) return 'exists';
   // The template has pgvector in it: a database opened without the extension cannot use it.
   if (options.vector && options.template !== false) {
+    // Loaded only for a first start: a restart needs neither tar nor every migration's text.
+    const { unpackPgliteTemplate } = await import('./pglite-template.js');
     const outcome = await unpackPgliteTemplate(
       dataDir,
       typeof options.template === 'string' ? { directory: options.template } : {},
