@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError, DataCorruptedError, InvalidInputError, NotFoundError } from '../errors/errors.js';
 import { parseJson } from '../internal/json.js';
@@ -67,20 +66,26 @@ async function loadOrCreateKeyFile(file: string, logger: Logger): Promise<Buffer
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const key = randomBytes(KEY_BYTES);
+  // Written whole to a temporary file, then linked into place: `link` fails if the file exists,
+  // so two processes starting together agree on the first key, and neither can read a file the
+  // other has created but not yet written.
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
   try {
-    // O_EXCL: two processes starting together agree on the first file written.
-    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      await handle.writeFile(`${key.toString('base64')}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(`${key.toString('base64')}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
     logger.info('created a new secret key file; back it up: secrets cannot be read without it', { file });
     return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return decodeKey(await readFile(file, 'utf8'), `key file ${file}`);
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 
