@@ -287,4 +287,21 @@ describe('PGlite adapter', () => {
       await database.close();
     }
   });
+  it('lets timers and sockets run between queued statements, not only after the last one', async () => {
+    const database = createPgliteDatabase({ vector: false });
+    try {
+      await database.ping();
+      // 200 statements queued at once; a timer due now must fire while they are still running.
+      let finished = 0;
+      const queued = Array.from({ length: 200 }, (_, index) =>
+        database.query('select $1::int as n', [index]).then(() => finished++),
+      );
+      const finishedWhenTheTimerFired = await new Promise<number>((resolve) => setTimeout(() => resolve(finished), 0));
+      await Promise.all(queued);
+      expect(finished).toBe(200);
+      expect(finishedWhenTheTimerFired).toBeLessThan(200);
+    } finally {
+      await database.close();
+    }
+  });
 });
