@@ -151,7 +151,19 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     await second;
     // A new process picks the run up (the old one never finishes it).
     const after = await harness({ turns: [(messages) => ({ text: `Recovered: ${lastToolText(messages)}` })] });
-    const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+    // LangGraph writes checkpoints without waiting for them (durability "async"): the dead
+    // process's last checkpoint may land a moment after its model was called.
+    const deadline = Date.now() + 5000;
+    let started: Awaited<ReturnType<typeof after.agent.resume>> | undefined;
+    while (!started) {
+      try {
+        started = await after.agent.resume({ org: 'acme', runId: handle.runId });
+      } catch (error) {
+        if (Date.now() > deadline || !/moved on/.test(String(error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    const resumed = await finish(started);
     expect(resumed.result).toMatchObject({
       status: 'completed',
       text: 'Recovered: service payments is degraded: p99 latency 2.3s',

@@ -105,11 +105,15 @@ export function createAgent(options: AgentOptions): Agent {
       ...(resumed ? { resumed } : {}),
     });
     try {
-      await store.setStatus(runId, 'running');
-      await graph.invoke(input as never, config);
-      const snapshot = await graph.getState({ configurable: { thread_id: sessionId } });
-      state = snapshot.values as AgentStateType;
-      if (snapshot.tasks.some((task) => task.interrupts.length > 0)) status = 'paused';
+      // A new run's row was created `running`; a resumed one was paused or interrupted.
+      if (resumed) await store.setStatus(runId, 'running');
+      // The final state, with `__interrupt__` when a tool waits for a confirmation: read from
+      // the run's own output rather than back from the checkpointer (two statements less).
+      const output = (await graph.invoke(input as never, config)) as AgentStateType & {
+        readonly __interrupt__?: readonly unknown[];
+      };
+      state = output;
+      if ((output.__interrupt__?.length ?? 0) > 0) status = 'paused';
       else if (state.run.ending) {
         status = state.run.ending.status;
         summary = state.run.summary ?? state.run.ending.reason;
