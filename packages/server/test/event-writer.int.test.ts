@@ -1,16 +1,26 @@
 /**
  * The process-wide event writer on the local PostgreSQL: batches are written concurrently,
  * and a flush resolves only once its own batch and every earlier one are stored (what the run
- * manager relies on before it publishes a non-token event).
+ * manager relies on before it publishes a non-token event); each run's consecutive tokens in a
+ * batch are one row, and a failed row is retried as it was built.
  */
 import type { Database, RunEvent } from '@aurora-ops/core';
 import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventWriter } from '../src/chat/event-writer.js';
+import { createEventWriter, expandStoredEvents } from '../src/chat/event-writer.js';
 import { CHAT_MIGRATIONS } from '../src/chat/run-manager.js';
 import { createThrowawayDatabase, postgresAvailable, type ThrowawayDatabase } from '@aurora-ops/core/testing/postgres';
 
 const skip = (await postgresAvailable()) ? undefined : 'PostgreSQL is not reachable on AURORA_TEST_POSTGRES_URL';
+
+const other = (seq: number, runId: string): RunEvent => ({
+  type: 'message.completed',
+  text: 'done',
+  seq,
+  runId,
+  sessionId: 's1',
+  at: new Date().toISOString(),
+});
 
 const token = (seq: number, runId = 'r1'): RunEvent => ({
   type: 'token.streamed',
@@ -98,5 +108,63 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
       'r2',
     ]);
     expect(rows.map((row) => row.seq).sort()).toEqual([1, 2]);
+  });
+  const rowsOf = async (runId: string) =>
+    (
+      await database.query<{ seq: number; last_seq: number | null; event: string }>(
+        'select seq, last_seq, event from aurora_run_events where run_id = $1 order by seq',
+        [runId],
+      )
+    ).rows;
+
+  it("stores each run's consecutive tokens in a batch as one row, other events alone", async () => {
+    const writer = createEventWriter({ database, intervalMs: 60_000 });
+    // Two runs interleaved, as the process-wide batch holds them; run A's third event is not a token.
+    for (const seq of [1, 2]) {
+      writer.add('acme', 'ra', token(seq, 'ra'));
+      writer.add('acme', 'rb', token(seq, 'rb'));
+    }
+    writer.add('acme', 'ra', other(3, 'ra'));
+    writer.add('acme', 'ra', token(4, 'ra'));
+    writer.add('acme', 'rb', token(3, 'rb'));
+    await writer.close();
+
+    const a = await rowsOf('ra');
+    expect(a.map((row) => [row.seq, row.last_seq])).toEqual([
+      [1, 2],
+      [3, null],
+      [4, null],
+    ]);
+    const b = await rowsOf('rb');
+    expect(b.map((row) => [row.seq, row.last_seq])).toEqual([[1, 3]]);
+    const events = b.flatMap((row) => expandStoredEvents(JSON.parse(row.event), 1));
+    expect(events.map((event) => event.seq)).toEqual([2, 3]);
+  });
+
+  it('retries a failed row as it was built, so tokens added since are not lost to a conflict', async () => {
+    // The statement is stored, then the answer is lost: the writer sees a failure and retries.
+    let lose = true;
+    const losingAnswer: Database = new Proxy(database, {
+      get(target, key) {
+        if (key !== 'query') return Reflect.get(target, key) as unknown;
+        return async (sql: string, params?: unknown[]) => {
+          const result = await target.query(sql, params);
+          if (lose && sql.startsWith('insert into aurora_run_events')) {
+            lose = false;
+            throw new Error('connection reset');
+          }
+          return result;
+        };
+      },
+    });
+    const writer = createEventWriter({ database: losingAnswer, intervalMs: 60_000 });
+    for (const seq of [1, 2, 3]) writer.add('acme', 'rc', token(seq, 'rc'));
+    await writer.flushNow();
+    for (const seq of [4, 5]) writer.add('acme', 'rc', token(seq, 'rc'));
+    await writer.close();
+    const rows = await rowsOf('rc');
+    expect(rows.flatMap((row) => expandStoredEvents(JSON.parse(row.event), 0)).map((event) => event.seq)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
   });
 });
