@@ -10,25 +10,9 @@ import { createAgent, createScriptedChatModel } from '@aurora-ops/core/agent';
 import { createMcpHost } from '@aurora-ops/core/mcp-host';
 import { createPgliteDatabase } from '@aurora-ops/core/storage/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../src/auth/auth-store.js';
 import { createMemoryEventBus } from '../src/chat/event-bus.js';
+import { operator, until } from './support/wait.js';
 import { createRunManager, type RunManager } from '../src/chat/run-manager.js';
-
-const operator: Principal = {
-  userId: 'olive',
-  org: 'acme',
-  role: 'operator',
-  email: 'olive@acme.test',
-  via: 'session',
-};
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('run starts beyond startConcurrency wait their turn', () => {
   const database = createPgliteDatabase({ vector: false });

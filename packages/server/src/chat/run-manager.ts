@@ -12,7 +12,7 @@ import type { Agent, RunHandle } from '@aurora-ops/core/agent';
 import { parseJson } from '@aurora-ops/core/internal';
 import { hasRole, type Principal } from '../auth/auth-store.js';
 import type { EventBus } from './event-bus.js';
-import { createEventWriter } from './event-writer.js';
+import { createEventWriter, expandStoredEvents } from './event-writer.js';
 
 /**
  * Runs as the server sees them: started from a chat message, their events stored (so a
@@ -36,6 +36,16 @@ export const CHAT_MIGRATIONS: readonly Migration[] = [
       );
       create index aurora_run_events_org on aurora_run_events (org, run_id);`,
   },
+  {
+    // A run's consecutive tokens are stored as one row (see event-writer.ts), and events as
+    // JSON text: the database never looks inside them, so it need not parse them.
+    version: 2,
+    name: 'token ranges',
+    up: `
+      alter table aurora_run_events add column last_seq integer;
+      alter table aurora_run_events add constraint aurora_run_events_range check (last_seq is null or last_seq > seq);
+      alter table aurora_run_events alter column event type text using event::text;`,
+  },
 ];
 
 export type RunListener = (event: RunEvent) => void;
@@ -55,8 +65,14 @@ export interface RunManager {
     options?: {
       /** Called once if the run must wait for its turn to start, with how many wait before it. */
       onQueued?: (ahead: number) => void;
+      /**
+       * Receives every event of the run from its first, as `subscribe` would, without reading
+       * stored events back: it is attached before the run's first event. Stop it with the
+       * result's `unsubscribe`.
+       */
+      onEvent?: RunListener;
     },
-  ): Promise<{ runId: string; sessionId: string }>;
+  ): Promise<{ runId: string; sessionId: string; unsubscribe?: () => void }>;
   cancel(principal: Principal, runId: string): Promise<void>;
   /** An operator (or admin) of the run's org approves or rejects; the run resumes once nothing is pending. */
   respond(
@@ -90,6 +106,13 @@ export interface RunManagerOptions {
    * until an earlier run has begun to answer.
    */
   readonly startConcurrency?: number;
+  /** Between batches of stored tokens (default 250 ms); other events are stored at once. */
+  readonly eventFlushMs?: number;
+  /**
+   * How long a subscriber waits for tokens another replica has published but not yet stored
+   * (default 2 s; see `subscribe`).
+   */
+  readonly replayGapWaitMs?: number;
 }
 
 /**
@@ -147,7 +170,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const listeners = new Map<string, Set<RunListener>>();
   const pumps = new Set<Promise<void>>();
   const held = new Set<string>();
-  const writer = createEventWriter({ database, ...(logger ? { logger } : {}) });
+  const writer = createEventWriter({
+    database,
+    ...(logger ? { logger } : {}),
+    ...(options.eventFlushMs === undefined ? {} : { intervalMs: options.eventFlushMs }),
+  });
+  const gapWaitMs = options.replayGapWaitMs ?? 2_000;
   const starting = createGate(options.startConcurrency ?? 16);
   let migrated: Promise<unknown> | undefined;
   const ready = () => (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }));
@@ -163,9 +191,25 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     }
   });
 
+  /**
+   * Hears a run's events from the other replicas while someone here listens to it and this
+   * process does not hold it (the run's own events reach local listeners without the bus).
+   */
+  const following = new Map<string, () => void>();
+  const follow = (runId: string): void => {
+    const wanted = listeners.has(runId) && !held.has(runId);
+    const unfollow = following.get(runId);
+    if (wanted && !unfollow) following.set(runId, bus.follow(runId));
+    else if (!wanted && unfollow) {
+      following.delete(runId);
+      unfollow();
+    }
+  };
+
   /** Stores and publishes each event of an invocation until it ends; `started` once it answers. */
   const pump = (org: string, handle: RunHandle, started: () => void): void => {
     held.add(handle.runId);
+    follow(handle.runId);
     metrics?.runStarted?.();
     // Observed at once: a run that fails before its events end must not become an unhandled rejection.
     handle.done.catch(() => undefined);
@@ -186,6 +230,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         started();
         await writer.flushNow();
         held.delete(handle.runId);
+        follow(handle.runId);
       }
     })();
     pumps.add(work);
@@ -203,13 +248,88 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   };
 
   const storedEvents = async (org: string, runId: string, afterSeq: number): Promise<RunEvent[]> => {
-    const { rows } = await database.query<{ event: RunEvent | string }>(
-      'select event from aurora_run_events where org = $1 and run_id = $2 and seq > $3 order by seq',
+    const { rows } = await database.query<{ event: string }>(
+      'select event from aurora_run_events where org = $1 and run_id = $2 and coalesce(last_seq, seq) > $3 order by seq',
       [org, runId, afterSeq],
     );
-    return rows.map((row) =>
-      typeof row.event === 'string' ? (parseJson(row.event, 'A stored event') as RunEvent) : row.event,
-    );
+    return rows.flatMap((row) => expandStoredEvents(parseJson(row.event, 'A stored event'), afterSeq));
+  };
+
+  /**
+   * Delivers a run's events to `listener` in order, each once, from `afterSeq` on: stored ones
+   * first when `replayFirst`, then live ones. Tokens go out before they are stored (with the
+   * next batch), so a listener can see a live event whose predecessors it has neither seen
+   * nor found stored: before its replay, or when it joins while another replica holds the
+   * run. Then the stored events are read until they reach the live ones: those this process
+   * holds are stored first; another replica's arrive within its batch interval, so the read is
+   * repeated for a while.
+   */
+  const attach = (
+    org: string,
+    runId: string,
+    afterSeq: number,
+    listener: RunListener,
+    replayFirst: boolean,
+  ): { replayed: Promise<void>; stop: () => void } => {
+    let last = afterSeq;
+    let closed = false;
+    /** Live events held while stored ones are read; undefined when delivering directly. */
+    let buffered: RunEvent[] | undefined = replayFirst ? [] : undefined;
+    const deliver = (event: RunEvent) => {
+      if (event.seq <= last || closed) return;
+      last = event.seq;
+      listener(event);
+    };
+    const firstBuffered = () =>
+      (buffered ?? []).reduce((first, event) => Math.min(first, event.seq), Number.POSITIVE_INFINITY);
+    const replay = async (): Promise<void> => {
+      if (held.has(runId)) await writer.flushNow();
+      const read = async () => {
+        for (const event of await storedEvents(org, runId, last)) deliver(event);
+      };
+      await read();
+      const gap = () => buffered!.length > 0 && firstBuffered() > last + 1;
+      for (const deadline = Date.now() + gapWaitMs; gap() && !closed && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await read();
+      }
+      if (gap() && !closed)
+        logger?.warn('chat: a replay misses events that were never stored', {
+          runId,
+          after: last,
+          next: firstBuffered(),
+        });
+      const waiting = buffered!.sort((a, b) => a.seq - b.seq);
+      buffered = undefined;
+      for (const event of waiting) deliver(event);
+    };
+    const repair = (): void => {
+      replay().catch((error: unknown) => {
+        logger?.warn('chat: reading stored events failed', { runId, error: (error as Error).message });
+        const waiting = (buffered ?? []).sort((a, b) => a.seq - b.seq);
+        buffered = undefined;
+        for (const event of waiting) deliver(event);
+      });
+    };
+    const live: RunListener = (event) => {
+      if (buffered) buffered.push(event);
+      else if (event.seq > last + 1) {
+        buffered = [event];
+        repair();
+      } else deliver(event);
+    };
+    let set = listeners.get(runId);
+    if (!set) listeners.set(runId, (set = new Set()));
+    set.add(live);
+    follow(runId);
+    const stop = (): void => {
+      if (closed) return;
+      closed = true;
+      set.delete(live);
+      if (set.size === 0) listeners.delete(runId);
+      follow(runId);
+    };
+    return { replayed: replayFirst ? replay() : Promise.resolve(), stop };
   };
 
   return {
@@ -235,7 +355,15 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         throw error;
       }
       pump(principal.org, handle, started);
-      return { runId: handle.runId, sessionId: handle.sessionId };
+      // The pump hands on nothing before its first await, so this listener misses no event.
+      const attached = sendOptions?.onEvent
+        ? attach(principal.org, handle.runId, 0, sendOptions.onEvent, false)
+        : undefined;
+      return {
+        runId: handle.runId,
+        sessionId: handle.sessionId,
+        ...(attached ? { unsubscribe: attached.stop } : {}),
+      };
     },
     async cancel(principal, runId) {
       await ready();
@@ -277,25 +405,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     async subscribe(principal, runId, afterSeq, listener) {
       await ready();
       await runRow(principal.org, runId);
-      let last = afterSeq;
-      let replaying = true;
-      const buffered: RunEvent[] = [];
-      const deliver = (event: RunEvent) => {
-        if (event.seq <= last) return;
-        last = event.seq;
-        listener(event);
-      };
-      const live: RunListener = (event) => (replaying ? buffered.push(event) : deliver(event));
-      let set = listeners.get(runId);
-      if (!set) listeners.set(runId, (set = new Set()));
-      set.add(live);
-      for (const event of await storedEvents(principal.org, runId, afterSeq)) deliver(event);
-      replaying = false;
-      for (const event of buffered.sort((a, b) => a.seq - b.seq)) deliver(event);
-      return () => {
-        set.delete(live);
-        if (set.size === 0) listeners.delete(runId);
-      };
+      const attached = attach(principal.org, runId, afterSeq, listener, true);
+      try {
+        await attached.replayed;
+      } catch (error) {
+        attached.stop();
+        throw error;
+      }
+      return attached.stop;
     },
     async events(principal, runId, afterSeq = 0) {
       await ready();

@@ -66,13 +66,28 @@ export function attachWebSocket(
       switch (message.type) {
         case 'message.send': {
           const clientMessageId = message.clientMessageId ? { clientMessageId: message.clientMessageId } : {};
-          const started = await runtime.runs.send(
+          // The run's events are followed from its first (no stored events to read back) and
+          // held until `run.accepted` has gone out, so that the client hears of the run first.
+          let early: RunEvent[] | undefined = [];
+          const { unsubscribe, ...started } = await runtime.runs.send(
             principal,
             { text: message.text, ...(message.sessionId ? { sessionId: message.sessionId } : {}) },
-            { onQueued: (ahead) => send({ type: 'run.queued', ahead, ...clientMessageId }) },
+            {
+              onQueued: (ahead) => send({ type: 'run.queued', ahead, ...clientMessageId }),
+              onEvent: (event) => (early ? early.push(event) : send(event)),
+            },
           );
-          await follow(started.runId, 0);
+          if (ws.readyState !== ws.OPEN) {
+            // Closed while the run started: the close handler has already let go of the rest.
+            unsubscribe?.();
+            return;
+          }
+          subscriptions.get(started.runId)?.();
+          if (unsubscribe) subscriptions.set(started.runId, unsubscribe);
           send({ type: 'run.accepted', ...started, ...clientMessageId });
+          const held = early;
+          early = undefined;
+          for (const event of held) send(event);
           return;
         }
         case 'run.resume':
