@@ -1,10 +1,12 @@
 /**
  * `pnpm bench:server [section…] [--sessions N] [--seconds S] [--database pglite|postgres|both]
- * [--runs N] [--kills N] [--profile]`: the reference server (issue 6). Sections:
+ * [--replicas N] [--runs N] [--kills N] [--profile]`: the reference server (issue 6). Sections:
  * `start` (cold start to /ready on embedded defaults and idle RSS), `plugin` (stdio plugin
  * SIGKILL → serving again), `ws` (WebSocket streaming beside a raw `ws` server). Needs
  * `pnpm --filter @aurora-ops/server... build` first (`start` runs the built CLI); `--database
- * postgres` needs PostgreSQL at AURORA_TEST_POSTGRES_URL (a throwaway database is made).
+ * postgres` needs PostgreSQL at AURORA_TEST_POSTGRES_URL (a throwaway database is made);
+ * `--replicas N` runs N servers on it and Redis (AURORA_TEST_REDIS_URL), the clients spread
+ * over them as a load balancer would.
  */
 import { parseArgs } from 'node:util';
 import { benchColdStart } from './cold-start.js';
@@ -22,6 +24,7 @@ const { values, positionals } = parseArgs({
     kills: { type: 'string', default: '10' },
     ramp: { type: 'string', default: '2000' },
     profile: { type: 'boolean', default: false },
+    replicas: { type: 'string', default: '1' },
   },
 });
 const sections = ['start', 'plugin', 'ws'];
@@ -56,6 +59,8 @@ if (want('ws')) {
     rampMs: positive('ramp', values.ramp),
     databases: databases[values.database as keyof typeof databases],
     profile: values.profile,
+    replicas: positive('replicas', values.replicas),
+    redisUrl: process.env.AURORA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   });
 }
 console.log(`\n(${load()} at the end)`);

@@ -44,6 +44,13 @@ if (mode === 'aurora') {
     AURORA_RATE_LIMIT_PER_MINUTE: '10000000',
     AURORA_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000',
     ...(postgresUrl ? { AURORA_DATABASE_URL: postgresUrl } : {}),
+    // Replicas (--replicas): Redis for the event bus, queue, cache and rate limits, as deployed.
+    ...(process.env.BENCH_REDIS_URL
+      ? {
+          AURORA_REDIS_URL: process.env.BENCH_REDIS_URL,
+          AURORA_REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'bench',
+        }
+      : {}),
   });
   // As `aurora start` does (V8's baseline compiler for PGlite), before PGlite is loaded.
   const { pgliteCompilerFlag } = await import('../../packages/server/src/stores/pglite-compiler.js');
@@ -95,7 +102,12 @@ if (mode === 'aurora') {
     const tick = (): void => {
       index++;
       if (ws.readyState !== ws.OPEN) return;
-      ws.send(event(index, { type: 'token.streamed', text: stampToken() }));
+      ws.send(
+        event(index, {
+          type: 'token.streamed',
+          text: stampToken(performance.timeOrigin + started + index * intervalMs),
+        }),
+      );
       if (index >= tokens) {
         timers.delete(ws);
         ws.send(event(index + 1, { type: 'run.finished', status: 'completed' }));

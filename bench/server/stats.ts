@@ -32,12 +32,18 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(kb) / 1024;
 }
 
-/** User + system CPU seconds a process has used (from /proc/<pid>/stat; 100 ticks per second). */
-export async function cpuSeconds(pid: number): Promise<number> {
+/** User and system CPU seconds a process has used (from /proc/<pid>/stat; 100 ticks per second). */
+export async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at ") ".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+/** User + system CPU seconds a process has used. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const { user, system } = await cpuTimes(pid);
+  return user + system;
 }
 
 /** Milliseconds on a clock every process on this machine shares (CLOCK_REALTIME at µs resolution). */

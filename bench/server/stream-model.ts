@@ -1,7 +1,7 @@
 /**
  * A chat model for the streaming benchmark: each call streams `tokens` tokens, one every
- * `intervalMs`, on a fixed schedule (no drift), and each token's text is its emit time on the
- * clock every process shares: `t<ms since the epoch, µs resolution> `. The client subtracts
+ * `intervalMs`, on a fixed schedule (no drift), and each token's text is the time it was due on
+ * that schedule, on the clock every process shares: `t<ms since the epoch, µs resolution> `. The client subtracts
  * that from its receive time to get the relay latency (model → graph → event stream → run
  * manager → bus → WebSocket → client). See token-stamp.ts.
  *
@@ -83,8 +83,9 @@ export class StreamModel extends BaseChatModel<
   ): AsyncGenerator<ChatGenerationChunk> {
     const started = performance.now();
     for (let index = 1; index <= this.settings.tokens; index++) {
-      await wait(started + index * this.settings.intervalMs - performance.now(), options.signal);
-      const text = stampToken();
+      const due = started + index * this.settings.intervalMs;
+      await wait(due - performance.now(), options.signal);
+      const text = stampToken(performance.timeOrigin + due);
       const chunk = new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text }) });
       yield chunk;
       await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });

@@ -8,8 +8,8 @@ import { sharedNow, sleep } from './stats.js';
 import { WebSocket } from './ws-module.js';
 
 export interface ClientOptions {
-  readonly url: string;
-  readonly apiKey: string;
+  /** Session i talks to target i mod the count (replicas behind a load balancer). */
+  readonly targets: readonly { readonly url: string; readonly apiKey: string }[];
   readonly sessions: number;
   readonly tokens: number;
   readonly intervalMs: number;
@@ -29,6 +29,12 @@ export interface ClientResult {
   readonly perSecond: readonly number[];
   /** Median over the seconds in which every session should be streaming. */
   readonly steadyTokensPerSecond: number;
+  /** Relay latency of the tokens received in those seconds (ms), sorted. */
+  readonly steadyLatencies: Float64Array;
+  /** Those seconds, counted from `origin`: [from, to). */
+  readonly steadyWindow: { readonly from: number; readonly to: number };
+  /** `sharedNow()` at the first send. */
+  readonly origin: number;
   /** message.send → first token, per session (ms), sorted. */
   readonly firstToken: Float64Array;
   readonly errors: number;
@@ -54,6 +60,8 @@ interface Session {
 export async function runClients(options: ClientOptions): Promise<ClientResult> {
   const expected = options.sessions * options.tokens;
   const latencies = new Float64Array(expected);
+  /** The second (since the first send) each latency was received in. */
+  const receivedIn = new Uint16Array(expected);
   let received = 0;
   let errors = 0;
   const errorSamples: string[] = [];
@@ -77,14 +85,16 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
     if (settled === options.sessions) allDone();
   };
 
+  let opened = 0;
   const open = async (): Promise<Session> => {
-    const response = await fetch(`${options.url}/api/v1/auth/ws-token`, {
+    const target = options.targets[opened++ % options.targets.length]!;
+    const response = await fetch(`${target.url}/api/v1/auth/ws-token`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${options.apiKey}` },
+      headers: { authorization: `Bearer ${target.apiKey}` },
     });
     if (response.status !== 200) throw new Error(`ws-token: ${response.status} ${await response.text()}`);
     const ticket = (await response.json()) as { url: string };
-    const ws = new WebSocket(`${options.url.replace(/^http/, 'ws')}${ticket.url}`);
+    const ws = new WebSocket(`${target.url.replace(/^http/, 'ws')}${ticket.url}`);
     const session: Session = { ws, sentAt: 0, firstAt: 0, tokens: 0, done: false };
     ws.on('message', (data: Buffer) => {
       const now = sharedNow();
@@ -100,9 +110,12 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
         if (emitted === undefined) return;
         if (session.tokens === 0) session.firstAt = now;
         session.tokens++;
-        if (received < expected) latencies[received] = now - (emitted - options.offsetMs);
-        received++;
         const second = Math.floor((now - origin) / 1000);
+        if (received < expected) {
+          latencies[received] = now - (emitted - options.offsetMs);
+          receivedIn[received] = second;
+        }
+        received++;
         perSecond[second] = (perSecond[second] ?? 0) + 1;
       } else if (event.type === 'error') {
         failure(`${event.error?.code}: ${event.error?.message}`);
@@ -170,19 +183,25 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
     ),
   );
 
-  const recorded = latencies.subarray(0, Math.min(received, expected)).sort();
+  const count = Math.min(received, expected);
+  const recorded = latencies.subarray(0, count);
   const firstToken = Float64Array.from(sessions.filter((s) => s.firstAt > 0).map((s) => s.firstAt - s.sentAt)).sort();
   // Every session streams from (its send + one interval) to (its send + tokens × interval).
   const from = Math.ceil((options.rampMs + options.intervalMs) / 1000);
   const to = Math.floor((options.tokens * options.intervalMs) / 1000) - 1;
   const steady = perSecond.slice(from, Math.max(from, to)).map((count) => count ?? 0);
   steady.sort((a, b) => a - b);
+  const steadyLatencies = recorded.filter((_, index) => receivedIn[index]! >= from && receivedIn[index]! < to).sort();
+  recorded.sort();
   return {
     latencies: recorded,
+    steadyLatencies,
     received,
     expected,
     perSecond,
     steadyTokensPerSecond: steady.length > 0 ? steady[Math.floor(steady.length / 2)]! : Number.NaN,
+    steadyWindow: { from, to: Math.max(from, to) },
+    origin,
     firstToken,
     errors,
     errorSamples,
