@@ -9,15 +9,5 @@ export const operator: Principal = {
   via: 'session',
 };
 
-/** Polls `condition` every 10 ms; throws naming `what` after `timeoutMs`. */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polls until `condition` holds; core's published test helper under the name these tests use. */
+export { waitFor as until } from '@aurora-ops/core/testing';
