@@ -4,10 +4,12 @@
  * pause, run exactly once with exactly the approved arguments after approval, and never on
  * rejection, expiry, tampering, replay or anything a tool result says.
  */
-import { ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { HumanMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { expect, it } from 'vitest';
 import { createDatabaseCheckpointer } from '../src/agent/database-checkpointer.js';
 import { AuroraError } from '../src/errors/aurora-error.js';
+import type { RunEvent } from '../src/events/run-event.js';
+import { waitFor } from '../src/testing/index.js';
 import { describeOnBackends, approvePending, createHarness, finish, ofType } from './support/agent-harness.js';
 
 const lastToolText = (messages: readonly BaseMessage[]): string => {
@@ -151,18 +153,13 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     await second;
     // A new process picks the run up (the old one never finishes it).
     const after = await harness({ turns: [(messages) => ({ text: `Recovered: ${lastToolText(messages)}` })] });
-    // LangGraph writes checkpoints without waiting for them (durability "async"): the dead
-    // process's last checkpoint may land a moment after its model was called.
-    const deadline = Date.now() + 5000;
-    let started: Awaited<ReturnType<typeof after.agent.resume>> | undefined;
-    while (!started) {
-      try {
-        started = await after.agent.resume({ org: 'acme', runId: handle.runId });
-      } catch (error) {
-        if (Date.now() > deadline || !/moved on/.test(String(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+    // LangGraph writes checkpoints without waiting for them (durability "async"), and this
+    // "dead" process is still alive: wait until its tool step's checkpoint is stored.
+    await waitFor(
+      async () => (await after.agent.history('acme', handle.sessionId)).some((message) => message.role === 'tool'),
+      'the dead process checkpointed its tool step',
+    );
+    const started = await after.agent.resume({ org: 'acme', runId: handle.runId });
     const resumed = await finish(started);
     expect(resumed.result).toMatchObject({
       status: 'completed',
@@ -172,6 +169,96 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     expect(after.calls).toEqual([]);
     await crashed.agent.cancel('acme', handle.runId);
     await crashed.close();
+  });
+
+  it('a run whose process died before its first checkpoint starts again from its stored message', async () => {
+    // The dead process's checkpoint writes never land: the run row exists, no checkpoint does.
+    let kill: (reason: Error) => void = () => undefined;
+    const dead = new Promise<never>((_, reject) => {
+      kill = reject;
+    });
+    dead.catch(() => undefined);
+    const checkpointer = createDatabaseCheckpointer({ database: database() });
+    await checkpointer.setup();
+    checkpointer.put = () => dead;
+    checkpointer.putWrites = () => dead;
+    let modelCalled: () => void = () => undefined;
+    const called = new Promise<void>((resolve) => {
+      modelCalled = resolve;
+    });
+    const crashed = await createHarness(database(), {
+      agent: { checkpointer },
+      turns: [
+        () => {
+          modelCalled();
+          return dead;
+        },
+      ],
+    });
+    const handle = await crashed.agent.run({ org: 'acme', message: 'Is payments healthy?' });
+    await called;
+    const after = await harness({
+      turns: [
+        (messages) => ({
+          text: `Restarted with: ${messages
+            .filter((message) => HumanMessage.isInstance(message))
+            .map((message) => message.text)
+            .join(' | ')}`,
+        }),
+      ],
+    });
+    const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+    expect(resumed.result).toMatchObject({ status: 'completed', text: 'Restarted with: Is payments healthy?' });
+    expect(resumed.events[0]).toMatchObject({ type: 'run.started', resumed: true });
+    const history = await after.agent.history('acme', handle.sessionId);
+    expect(history.map((message) => message.role)).toEqual(['user', 'assistant']);
+    // Restarted once: a second resume finds the run finished.
+    await expect(after.agent.resume({ org: 'acme', runId: handle.runId })).rejects.toSatisfy(
+      (error: unknown) => AuroraError.isInstance(error) && error.code === 'CONFLICT',
+    );
+    kill(new Error('the process is gone'));
+    await crashed.close();
+  });
+
+  it('close({ handOver }) leaves a run running, its stream ended without run.finished, for another process', async () => {
+    let reachedSecondTurn: () => void = () => undefined;
+    const second = new Promise<void>((resolve) => {
+      reachedSecondTurn = resolve;
+    });
+    const closing = await createHarness(database(), {
+      turns: [
+        { toolCalls: [{ name: 'ops__get_status', args: { service: 'payments' } }] },
+        () => {
+          reachedSecondTurn();
+          return { text: 'never said', delayMs: 60_000 };
+        },
+      ],
+    });
+    const handle = await closing.agent.run({ org: 'acme', message: 'payments?' });
+    const events: RunEvent[] = [];
+    const drained = (async () => {
+      for await (const event of handle.events) events.push(event);
+    })();
+    await second;
+    await waitFor(
+      async () => (await closing.agent.history('acme', handle.sessionId)).some((message) => message.role === 'tool'),
+      'the tool step checkpoint',
+    );
+    await closing.agent.close({ handOver: true });
+    expect(await handle.done).toMatchObject({ status: 'handed-over' });
+    await drained;
+    expect(events.map((event) => event.type)).not.toContain('run.finished');
+    await closing.close();
+
+    const after = await harness({ turns: [(messages) => ({ text: `Taken over: ${lastToolText(messages)}` })] });
+    const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+    expect(resumed.result).toMatchObject({
+      status: 'completed',
+      text: 'Taken over: service payments is degraded: p99 latency 2.3s',
+    });
+    expect(resumed.events[0]).toMatchObject({ type: 'run.started', resumed: true, seq: events.length + 1 });
+    expect(closing.calls).toHaveLength(1);
+    expect(after.calls).toEqual([]);
   });
 
   it('rejection: the model is told it did not run', async () => {

@@ -25,6 +25,16 @@ export const AGENT_MIGRATIONS: readonly Migration[] = [
       );
       create index aurora_agent_runs_session on aurora_agent_runs (session_id, created_at);`,
   },
+  {
+    version: 2,
+    name: 'run input and holder',
+    // The run's (redacted) user message: a run whose process died before LangGraph stored its
+    // first checkpoint restarts from it. The holder: the process that runs it (`instance`).
+    up: `
+      alter table aurora_agent_runs add column input text;
+      alter table aurora_agent_runs add column holder text;
+      create index aurora_agent_runs_running on aurora_agent_runs (holder) where status = 'running';`,
+  },
 ];
 
 export type StoredRunStatus = RunStatus | 'running';
@@ -37,6 +47,10 @@ export interface StoredRun {
   readonly model: string;
   readonly status: StoredRunStatus;
   readonly lastSeq: number;
+  /** The run's user message, redacted; absent on runs created before it was stored. */
+  readonly input?: string;
+  /** The process running it (`AgentOptions.instance`), if it named itself. */
+  readonly holder?: string;
 }
 
 interface RunRow extends Row {
@@ -47,6 +61,8 @@ interface RunRow extends Row {
   readonly model: string;
   readonly status: StoredRunStatus;
   readonly last_seq: number;
+  readonly input: string | null;
+  readonly holder: string | null;
 }
 
 const toRun = (row: RunRow): StoredRun => ({
@@ -57,6 +73,8 @@ const toRun = (row: RunRow): StoredRun => ({
   model: row.model,
   status: row.status,
   lastSeq: row.last_seq,
+  ...(row.input === null ? {} : { input: row.input }),
+  ...(row.holder === null ? {} : { holder: row.holder }),
 });
 
 /** Sessions and runs, scoped by org: another org's id is a `NotFoundError`, as if it did not exist. */
@@ -68,7 +86,8 @@ export interface AgentStore {
   getRun(org: string, runId: string): Promise<StoredRun>;
   /** Runs of a session that are paused or running, newest first. */
   openRuns(org: string, sessionId: string): Promise<StoredRun[]>;
-  setStatus(runId: string, status: StoredRunStatus, lastSeq?: number): Promise<void>;
+  /** Sets the status, and the last event's seq and the holder when given. */
+  setStatus(runId: string, status: StoredRunStatus, lastSeq?: number, holder?: string): Promise<void>;
 }
 
 export function createAgentStore(database: Database): AgentStore {
@@ -100,8 +119,18 @@ export function createAgentStore(database: Database): AgentStore {
     },
     async createRun(run) {
       await database.query(
-        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status) values ($1, $2, $3, $4, $5, $6)`,
-        [run.id, run.org, run.sessionId, run.user ?? null, run.model, run.status],
+        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status, input, holder)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          run.id,
+          run.org,
+          run.sessionId,
+          run.user ?? null,
+          run.model,
+          run.status,
+          run.input ?? null,
+          run.holder ?? null,
+        ],
       );
     },
     async getRun(org, runId) {
@@ -118,10 +147,11 @@ export function createAgentStore(database: Database): AgentStore {
       );
       return rows.map(toRun);
     },
-    async setStatus(runId, status, lastSeq) {
+    async setStatus(runId, status, lastSeq, holder) {
       await database.query(
-        `update aurora_agent_runs set status = $2, last_seq = coalesce($3, last_seq), updated_at = now() where id = $1`,
-        [runId, status, lastSeq ?? null],
+        `update aurora_agent_runs set status = $2, last_seq = coalesce($3, last_seq), holder = coalesce($4, holder),
+           updated_at = now() where id = $1`,
+        [runId, status, lastSeq ?? null, holder ?? null],
       );
     },
   };

@@ -85,6 +85,12 @@ export interface AgentOptions {
   readonly checkpointer?: BaseCheckpointSaver;
   /** How often an elicitation's confirmation is polled for a decision (ms). Default 250. */
   readonly elicitationPollMs?: number;
+  /**
+   * This process's id, stored on each run it starts or resumes (the run's holder): a server
+   * with several processes finds the runs left `running` by one that is gone and resumes them
+   * (see the server's run recovery). Default: none stored.
+   */
+  readonly instance?: string;
 }
 
 export interface RunInput {
@@ -109,7 +115,12 @@ export interface ResumeInput {
 export interface RunResult {
   readonly runId: string;
   readonly sessionId: string;
-  readonly status: RunStatus;
+  /**
+   * How the run ended, or `handed-over`: the agent was closed with `handOver` while the run was
+   * executing; it is still `running` in the database, for another process to take over, and
+   * its stream ended without `run.finished`.
+   */
+  readonly status: RunStatus | 'handed-over';
   /** The model's final answer (completed runs). */
   readonly text?: string;
   /** What was found (budget-exceeded, loop-detected, failed). */
@@ -142,6 +153,9 @@ export interface Agent {
   /** Stops a running or paused run; its pending confirmations are cancelled. */
   cancel(org: string, runId: string): Promise<void>;
   history(org: string, sessionId: string): Promise<HistoryMessage[]>;
-  /** Waits for in-flight runs to settle. */
-  close(): Promise<void>;
+  /**
+   * Stops the runs in flight and waits for them to settle: they are cancelled, or with
+   * `handOver` left `running` (their confirmations pending) for another process to take over.
+   */
+  close(options?: { readonly handOver?: boolean }): Promise<void>;
 }

@@ -18,6 +18,8 @@ import type { AgentDeps, RunContext } from './run-context.js';
 import { eventError } from './tool-execution.js';
 
 const TERMINAL: readonly string[] = ['completed', 'cancelled', 'failed', 'budget-exceeded', 'loop-detected'];
+/** The abort reason of `close({ handOver: true })`. */
+const HAND_OVER = new AuroraError('UNAVAILABLE', { message: 'The process is closing; the run is handed over.' });
 
 function requireText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
@@ -85,7 +87,12 @@ export function createAgent(options: AgentOptions): Agent {
   const resolveModel = (spec: string): BaseChatModel =>
     typeof options.model === 'function' ? options.model(spec) : options.model;
 
-  async function execute(context: RunContext, controller: AbortController, input: unknown, resumed: boolean) {
+  async function execute(
+    context: RunContext,
+    controller: AbortController,
+    input: unknown,
+    resumed: boolean,
+  ): Promise<RunResult> {
     const { stream, runId, sessionId, org } = context;
     const config = {
       configurable: { thread_id: sessionId, run_id: runId, ...(fastContext ? { [AURORA_RUN_CONTEXT_KEY]: true } : {}) },
@@ -106,7 +113,7 @@ export function createAgent(options: AgentOptions): Agent {
     });
     try {
       // A new run's row was created `running`; a resumed one was paused or interrupted.
-      if (resumed) await store.setStatus(runId, 'running');
+      if (resumed) await store.setStatus(runId, 'running', undefined, options.instance);
       // The final state, with `__interrupt__` when a tool waits for a confirmation: read from
       // the run's own output rather than back from the checkpointer (two statements less).
       const output = (await graph.invoke(input as never, config)) as AgentStateType & {
@@ -123,6 +130,16 @@ export function createAgent(options: AgentOptions): Agent {
         text = last && AIMessage.isInstance(last) ? textOf(last) : undefined;
       }
     } catch (thrown) {
+      if (controller.signal.reason === HAND_OVER) {
+        // Left running in the database, its confirmations pending, and nothing more emitted:
+        // another process takes it over from its last checkpoint, its events continuing from
+        // the last seq stored here.
+        await store
+          .setStatus(runId, 'running', stream.lastSeq)
+          .catch((failure: unknown) => logger.warn('could not record the last seq', { runId, error: String(failure) }));
+        await stream.close();
+        return { runId, sessionId, status: 'handed-over', usage: { inputTokens: 0, outputTokens: 0 }, steps: 0 };
+      }
       if (controller.signal.aborted) {
         status = 'cancelled';
         await confirmations.cancelRun(org, runId, 'The run was cancelled.').catch(() => 0);
@@ -158,6 +175,12 @@ export function createAgent(options: AgentOptions): Agent {
     };
     return result;
   }
+
+  /** A new run's graph input: the (redacted) user message and fresh counters. */
+  const firstInput = (runId: string, message: string) => ({
+    messages: [new HumanMessage({ id: randomUUID(), content: message })],
+    run: freshCounters(runId),
+  });
 
   function start(
     run: {
@@ -236,6 +259,7 @@ export function createAgent(options: AgentOptions): Agent {
         await store.setStatus(open.id, 'cancelled');
       }
       const runId = randomUUID();
+      const redacted = redactor.redact(message);
       await store.createRun({
         id: runId,
         org,
@@ -243,14 +267,12 @@ export function createAgent(options: AgentOptions): Agent {
         ...(input.user ? { user: input.user } : {}),
         model: modelName,
         status: 'running',
+        input: redacted,
+        ...(options.instance ? { holder: options.instance } : {}),
       });
-      const graphInput = {
-        messages: [new HumanMessage({ id: randomUUID(), content: redactor.redact(message) })],
-        run: freshCounters(runId),
-      };
       return start(
         { org, ...(input.user ? { user: input.user } : {}), sessionId, runId, modelName, lastSeq: 0 },
-        graphInput,
+        firstInput(runId, redacted),
         false,
         input.signal,
       );
@@ -272,13 +294,24 @@ export function createAgent(options: AgentOptions): Agent {
       }
       const snapshot = await graph.getState({ configurable: { thread_id: run.sessionId } });
       const state = snapshot.values as AgentStateType;
-      if (state.run?.runId !== runId) {
-        throw new AuroraError('CONFLICT', { message: 'The session has moved on past this run.', details: { runId } });
+      let graphInput: unknown;
+      if (state.run?.runId === runId) {
+        const interrupted = snapshot.tasks.some((task) => task.interrupts.length > 0);
+        graphInput = interrupted ? new Command({ resume: 'decided' }) : null;
+      } else {
+        // No checkpoint of this run: its process died before LangGraph stored the first one
+        // (checkpoints are written asynchronously). It starts again from its stored message if
+        // it is still the session's newest open run: read tools may run again; anything else
+        // asks for a new confirmation, since an approval is used once.
+        const newest = (await store.openRuns(org, run.sessionId))[0];
+        if (run.input === undefined || newest?.id !== runId) {
+          throw new AuroraError('CONFLICT', { message: 'The session has moved on past this run.', details: { runId } });
+        }
+        graphInput = firstInput(runId, run.input);
       }
-      const interrupted = snapshot.tasks.some((task) => task.interrupts.length > 0);
       return start(
         { ...run, runId, modelName: run.model, ...(input.tokens ? { tokens: input.tokens } : {}) },
-        interrupted ? new Command({ resume: 'decided' }) : null,
+        graphInput,
         true,
         input.signal,
       );
@@ -305,8 +338,8 @@ export function createAgent(options: AgentOptions): Agent {
       return toHistory((snapshot.values as Partial<AgentStateType>).messages ?? []);
     },
 
-    async close() {
-      for (const controller of controllers.values()) controller.abort();
+    async close(closeOptions) {
+      for (const controller of controllers.values()) controller.abort(closeOptions?.handOver ? HAND_OVER : undefined);
       await Promise.allSettled([...inFlight]);
     },
   };
