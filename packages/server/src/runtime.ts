@@ -1,4 +1,4 @@
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, randomUUID } from 'node:crypto';
 import {
   ConfigurationError,
   createConfirmationService,
@@ -222,7 +222,10 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       logger,
     });
     const usage = createDatabaseUsageStore({ database: stores.database });
+    // This process, as the holder of the runs it executes (see the run manager's takeover).
+    const instance = options.agent?.instance ?? randomUUID();
     const agent = createAgent({
+      instance,
       model: options.model ?? (await resolveModel(config, stores)),
       modelName: options.model ? 'injected' : config.model,
       host,
@@ -248,8 +251,12 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       bus,
       logger,
       startConcurrency: config.maxStartingRuns ?? 16,
+      instance,
+      leaseMs: config.runLeaseMs ?? 30_000,
+      soleProcess: stores.describe.database === 'pglite',
       metrics: {
         runStarted: () => metrics.runsStarted.inc(),
+        runRecovered: () => metrics.runsRecovered.inc(),
         runFinished: (status) => metrics.runsFinished.inc({ status }),
         approval: (decision) => metrics.approvals.inc({ decision }),
       },

@@ -1,6 +1,7 @@
 /**
  * Two server replicas on one PostgreSQL and one Redis: a confirmation requested on replica A
- * is approved on replica B, B resumes the run, and the client connected to A sees it finish.
+ * is approved on replica B, B resumes the run, and the client connected to A sees it finish;
+ * a run that outlasts the lease stays with the live replica that holds it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -50,6 +51,9 @@ describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? 
       AURORA_REDIS_PREFIX: `aurora-test-${randomBytes(4).toString('hex')}`,
       AURORA_SECRET_KEY: randomBytes(32).toString('base64url'),
       AURORA_PORT: '0',
+      // Leases renewed every 333 ms and checked every second: a run that lasts longer shows
+      // that a live replica's runs are never taken over.
+      AURORA_RUN_LEASE_SECONDS: '1',
     };
     for (let replica = 0; replica < 2; replica++) {
       const directory = await mkdtemp(join(tmpdir(), 'aurora-replica-'));
@@ -128,6 +132,31 @@ describe.skipIf(skip !== undefined)(`two replicas on PostgreSQL + Redis${skip ? 
     const seqs = received.filter((m) => m.runId === requested.runId && typeof m.seq === 'number').map((m) => m.seq);
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
     ws.close();
+  });
+
+  it('a run three times longer than the lease stays with the live replica that holds it', async () => {
+    const [a, b] = servers as [AuroraServer, AuroraServer];
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    // "slow": the scripted model waits 3 s, three of B's checks for runs to take over.
+    const started = await fetch(`${a.url}/api/v1/chat`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ text: 'slow, and stay where you are' }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    let status = 'running';
+    for (let attempt = 0; attempt < 100 && status === 'running'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const run = await fetch(`${b.url}/api/v1/runs/${runId}`, { headers });
+      status = ((await run.json()) as { status: string }).status;
+    }
+    expect(status).toBe('completed');
+    const events = await fetch(`${b.url}/api/v1/runs/${runId}/events`, { headers });
+    const stored = ((await events.json()) as { events: { type: string }[] }).events;
+    expect(stored.filter((event) => event.type === 'run.started')).toHaveLength(1);
+    for (const server of [a, b]) {
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^aurora_runs_recovered_total 0$/m);
+    }
   });
 
   it('a cancel sent to B stops a run held by A', async () => {

@@ -1,7 +1,9 @@
 /**
  * `kill -9` while an approval is pending, then a new process on the same PostgreSQL: the
  * approval is answered after the restart, the run resumes from its checkpoint and the
- * destructive tool runs exactly once.
+ * destructive tool runs exactly once. `kill -9` while a run is answering, then a new process
+ * (PostgreSQL, and PGlite reopened from its data directory): the new process takes the run
+ * over once the dead one's lease has expired and finishes it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +51,119 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string): Prom
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+async function login(url: string, oneTime: string | undefined): Promise<string> {
+  const response = await fetch(`${url}/api/v1/auth/one-time`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: oneTime }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+interface StoredEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly resumed?: boolean;
+  readonly text?: string;
+  readonly status?: string;
+}
+
+/** Stops the server while its run waits for the model; a new process takes the run over. */
+async function stopWhileAnswering(
+  env: Record<string, string>,
+  children: ChildProcess[],
+  signal: 'SIGKILL' | 'SIGTERM',
+): Promise<void> {
+  const first = await start(env);
+  children.push(first.child);
+  const token = await login(first.url, first.firstLogin?.token);
+  // "slow": the scripted model waits 3 s before it answers.
+  const started = await api(first.url, '/api/v1/chat', token, { text: 'answer slow' });
+  expect(started.status).toBe(202);
+  const runId = started.body.runId as string;
+  await until(async () => {
+    const events = await api(first.url, `/api/v1/runs/${runId}/events`, token);
+    return events.body.events?.length > 0 ? true : undefined;
+  }, 'the run to start');
+  first.child.kill(signal);
+  await new Promise((resolve) => first.child.once('exit', resolve));
+
+  const second = await start(env);
+  children.push(second.child);
+  const status = await until(async () => {
+    const run = await api(second.url, `/api/v1/runs/${runId}`, token);
+    return run.body.status === 'running' ? undefined : (run.body.status as string);
+  }, 'the run to be taken over and finish');
+  expect(status).toBe('completed');
+  const events = (await api(second.url, `/api/v1/runs/${runId}/events`, token)).body.events as StoredEvent[];
+  const seqs = events.map((event) => event.seq);
+  expect(seqs).toEqual([...new Set(seqs)].sort((a, b) => a - b));
+  const starts = events.filter((event) => event.type === 'run.started');
+  expect(starts.map((event) => event.resumed ?? false)).toEqual([false, true]);
+  const after = events.slice(events.indexOf(starts[1]!));
+  expect(
+    after
+      .filter((event) => event.type === 'token.streamed')
+      .map((event) => event.text)
+      .join(''),
+  ).toBe('thinking slowly about this');
+  expect(after.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed' });
+  const metrics = await (await fetch(`${second.url}/metrics`)).text();
+  expect(metrics).toMatch(/^aurora_runs_recovered_total 1$/m);
+  second.child.kill('SIGTERM');
+  await new Promise((resolve) => second.child.once('exit', resolve));
+}
+
+describe('a run answering when its process stops', () => {
+  const children: ChildProcess[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    for (const cleanup of cleanups) await cleanup();
+  });
+  const environment = async (leaseSeconds: number): Promise<Record<string, string>> => {
+    const directory = await mkdtemp(join(tmpdir(), 'aurora-takeover-'));
+    cleanups.push(() => rm(directory, { recursive: true, force: true }));
+    return {
+      AURORA_DATA_DIR: directory,
+      AURORA_PORT: '0',
+      AURORA_LOG_LEVEL: 'error',
+      AURORA_RUN_LEASE_SECONDS: String(leaseSeconds),
+    };
+  };
+
+  it.skipIf(!up)(
+    `PostgreSQL: the next process takes the run over and finishes it${up ? '' : ' (skipped: no PostgreSQL at AURORA_TEST_POSTGRES_URL)'}`,
+    async () => {
+      const throwaway = await createThrowawayDatabase();
+      cleanups.push(() => throwaway.drop());
+      // Another replica could still hold the run: it is taken over once the lease (1 s) expires.
+      await stopWhileAnswering({ ...(await environment(1)), AURORA_DATABASE_URL: throwaway.url }, children, 'SIGKILL');
+    },
+  );
+
+  it('PGlite (data directory reopened): the next process takes the run over at start and finishes it', async () => {
+    // Only one process opens a PGlite data directory: its runs are taken over at start, long
+    // before the dead process's lease (10 minutes) expires.
+    await stopWhileAnswering(await environment(600), children, 'SIGKILL');
+  });
+
+  it.skipIf(!up)(
+    `PostgreSQL, SIGTERM: the stopping process hands the run over, the next takes it at once${up ? '' : ' (skipped: no PostgreSQL at AURORA_TEST_POSTGRES_URL)'}`,
+    async () => {
+      const throwaway = await createThrowawayDatabase();
+      cleanups.push(() => throwaway.drop());
+      // A lease of 10 minutes: only a lease ended by the stopping process lets the next one
+      // take the run over before the test times out.
+      await stopWhileAnswering(
+        { ...(await environment(600)), AURORA_DATABASE_URL: throwaway.url },
+        children,
+        'SIGTERM',
+      );
+    },
+  );
+});
 
 describe.skipIf(!up)(
   `restart after kill -9${up ? '' : ' (skipped: no PostgreSQL at AURORA_TEST_POSTGRES_URL)'}`,

@@ -46,12 +46,32 @@ export const CHAT_MIGRATIONS: readonly Migration[] = [
       alter table aurora_run_events add constraint aurora_run_events_range check (last_seq is null or last_seq > seq);
       alter table aurora_run_events alter column event type text using event::text;`,
   },
+  {
+    // Each server process renews its row while it lives; a `running` run whose holder
+    // (aurora_agent_runs.holder) has no live row is resumed by another process.
+    version: 3,
+    name: 'instances',
+    up: `
+      create table aurora_instances (
+        id text primary key,
+        expires_at timestamptz not null
+      );`,
+  },
 ];
+
+/**
+ * A run taken over from a stopped process continues its events this far above the last one
+ * stored: the stopped process may have published up to one batch of tokens it never stored,
+ * and a listener that saw them must not take the new events for ones it already has.
+ */
+const TAKEOVER_SEQ_MARGIN = 1_000;
 
 export type RunListener = (event: RunEvent) => void;
 
 export interface RunManagerMetrics {
   runStarted?(): void;
+  /** A run left running by a stopped process was taken over here. */
+  runRecovered?(): void;
   runFinished?(status: string): void;
   approval?(decision: 'approve' | 'reject'): void;
 }
@@ -113,6 +133,22 @@ export interface RunManagerOptions {
    * (default 2 s; see `subscribe`).
    */
   readonly replayGapWaitMs?: number;
+  /**
+   * This process's id, the agent's `instance` (the holder of the runs it starts). With it, the
+   * process keeps a lease (its row in aurora_instances, renewed every `leaseMs / 3`) and every
+   * `leaseMs` takes over the runs left `running` by a process whose lease has expired: a
+   * replica killed mid-run, or this deployment's previous process. Without it, nothing is
+   * taken over.
+   */
+  readonly instance?: string;
+  /** How long a process's lease lasts without renewal (default 30 s). */
+  readonly leaseMs?: number;
+  /**
+   * No other process can use this database (PGlite in a data directory): every run left
+   * `running` is its previous process's, taken over at start without waiting for that
+   * process's lease to expire.
+   */
+  readonly soleProcess?: boolean;
 }
 
 /**
@@ -177,8 +213,88 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   });
   const gapWaitMs = options.replayGapWaitMs ?? 2_000;
   const starting = createGate(options.startConcurrency ?? 16);
+  const { instance } = options;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const timers: NodeJS.Timeout[] = [];
+  let closed = false;
   let migrated: Promise<unknown> | undefined;
-  const ready = () => (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }));
+  const ready = () =>
+    (migrated ??= database.migrate(CHAT_MIGRATIONS, { namespace: 'server-chat' }).then(async () => {
+      if (instance === undefined) return;
+      // Renewed before any run of this process exists, so no other process takes one over.
+      await renew();
+      timers.push(
+        setInterval(
+          () => void renew().catch((error: unknown) => warn('chat: renewing the lease failed', error)),
+          leaseMs / 3,
+        ),
+        setInterval(() => void takeOver(false), leaseMs),
+      );
+      for (const timer of timers) timer.unref();
+      void takeOver(options.soleProcess === true);
+    }));
+  const warn = (message: string, error: unknown, fields: Record<string, unknown> = {}) =>
+    logger?.warn(message, { ...fields, error: (error as Error).message });
+  const renew = async (): Promise<void> => {
+    await database.query(
+      `insert into aurora_instances (id, expires_at) values ($1, now() + make_interval(secs => $2))
+       on conflict (id) do update set expires_at = excluded.expires_at`,
+      [instance, leaseMs / 1000],
+    );
+  };
+
+  /**
+   * Claims the runs left `running` by processes whose lease has expired (one statement: the
+   * holder changes only where it was still a stopped process's, so two processes never claim
+   * the same run) and resumes each from its last checkpoint, its events continuing above the
+   * last one stored.
+   */
+  let sweeping = false;
+  const takeOver = async (anyHolder = false): Promise<void> => {
+    if (sweeping || closed) return;
+    sweeping = true;
+    try {
+      const { rows } = await database.query<{ id: string; org: string }>(
+        `update aurora_agent_runs r set holder = $1, updated_at = now(),
+           last_seq = greatest(r.last_seq,
+             coalesce((select max(coalesce(e.last_seq, e.seq)) from aurora_run_events e where e.run_id = r.id), 0)) + $2
+         where r.id in (
+           select c.id from aurora_agent_runs c
+           where c.status = 'running' and c.holder is not null and c.holder <> $1
+             and ($3 or not exists (select 1 from aurora_instances i where i.id = c.holder and i.expires_at > now()))
+           order by c.updated_at
+           limit 100
+           for update skip locked)
+         returning r.id, r.org`,
+        [instance, TAKEOVER_SEQ_MARGIN, anyHolder],
+      );
+      for (const run of rows) await resumeTakenOver(run.org, run.id);
+    } catch (error) {
+      warn('chat: taking over runs of stopped processes failed', error);
+    } finally {
+      sweeping = false;
+    }
+  };
+  const resumeTakenOver = async (org: string, runId: string): Promise<void> => {
+    let started: () => void;
+    try {
+      started = await starting.acquire();
+    } catch {
+      return; // closing: the run stays claimed by this process, whose lease ends with it
+    }
+    try {
+      const handle = await agent.resume({ org, runId });
+      logger?.info('chat: resumed a run left running by a stopped process', { runId });
+      metrics?.runRecovered?.();
+      pump(org, handle, started);
+    } catch (error) {
+      started();
+      // Nothing to resume it from (no checkpoint and no stored message): end it rather than
+      // leave it running forever.
+      warn('chat: a run left by a stopped process could not be resumed; it is cancelled', error, { runId });
+      await agent.cancel(org, runId).catch(() => undefined);
+    }
+  };
 
   const unsubscribeBus = bus.subscribe((message) => {
     if (message.kind === 'event') {
@@ -426,11 +542,20 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     active: () => held.size,
     waitingToStart: () => starting.waiting(),
     async close() {
+      closed = true;
+      for (const timer of timers) clearInterval(timer);
       starting.close();
       unsubscribeBus();
-      await agent.close();
+      // With a lease, runs in flight are handed over: the lease ends below, and another
+      // replica (or this deployment's next process) takes them over.
+      await agent.close({ handOver: instance !== undefined });
       await Promise.allSettled([...pumps]);
       await writer.close();
+      if (instance !== undefined && migrated) {
+        await database
+          .query('delete from aurora_instances where id = $1', [instance])
+          .catch((error: unknown) => warn('chat: ending the lease failed', error));
+      }
     },
   };
 }

@@ -120,6 +120,11 @@ export const CONFIG_VARIABLES = {
     description:
       'Agent runs starting at once per process (default 16); a burst beyond it waits its turn instead of crowding the database pool.',
   },
+  AURORA_RUN_LEASE_SECONDS: {
+    schema: positiveInt,
+    description:
+      "A process's lease on its runs (default 30): runs left running by a process that stopped renewing it are resumed by another, or by its replacement.",
+  },
   AURORA_APPROVAL_TTL_SECONDS: { schema: positiveInt, description: 'How long a confirmation waits (default 900).' },
   OTEL_EXPORTER_OTLP_ENDPOINT: {
     schema: url(['http', 'https']),
@@ -182,6 +187,7 @@ export interface ServerConfig {
   readonly approvalTtlMs: number;
   /** Agent runs in their start at once per process (unset: 16). */
   readonly maxStartingRuns?: number;
+  readonly runLeaseMs?: number;
   readonly otlpEndpoint?: string;
 }
 
@@ -343,6 +349,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     trustProxy: values.AURORA_TRUST_PROXY ?? false,
     approvalTtlMs: (values.AURORA_APPROVAL_TTL_SECONDS ?? 900) * 1000,
     maxStartingRuns: values.AURORA_MAX_STARTING_RUNS ?? 16,
+    runLeaseMs: (values.AURORA_RUN_LEASE_SECONDS ?? 30) * 1000,
     ...(values.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   };
 }

@@ -7,6 +7,7 @@ export interface ServerMetrics {
   readonly httpDuration: Histogram<'method' | 'route'>;
   readonly wsSessions: Gauge;
   readonly runsStarted: Counter;
+  readonly runsRecovered: Counter;
   readonly runsFinished: Counter<'status'>;
   readonly toolCalls: Counter<'plugin' | 'outcome'>;
   readonly approvals: Counter<'decision'>;
@@ -103,6 +104,11 @@ export function createServerMetrics(options: { defaultMetrics?: boolean } = {}):
     runsStarted: new Counter({
       name: 'aurora_runs_started_total',
       help: 'Agent runs (and resumptions) started.',
+      registers,
+    }),
+    runsRecovered: new Counter({
+      name: 'aurora_runs_recovered_total',
+      help: 'Runs left running by a stopped process and resumed by this one.',
       registers,
     }),
     runsFinished: new Counter({
