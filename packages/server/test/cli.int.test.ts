@@ -2,7 +2,7 @@
  * The `aurora` command as a user runs it (a child process): start on embedded defaults in a
  * fresh data directory, migrate, doctor, and one clear line for bad configuration.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +20,8 @@ const builtBin = resolve(import.meta.dirname, '../dist/bin.js');
 const builtTemplate = resolve(import.meta.dirname, '../dist/pglite-template.json');
 const built = existsSync(builtBin) && existsSync(builtTemplate);
 const directories: string[] = [];
+/** Every process started, so a failed test leaves none running. */
+const children: ChildProcess[] = [];
 const pgUp = await postgresAvailable();
 
 const dataDir = async () => {
@@ -35,6 +37,7 @@ function aurora(args: string[], env: Record<string, string>, options: { built?: 
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -67,6 +70,7 @@ async function oneTimeLogin(url: string, stdout: string): Promise<number> {
 }
 
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const directory of directories) await rm(directory, { recursive: true, force: true });
 });
 
