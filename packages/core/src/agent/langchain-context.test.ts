@@ -66,6 +66,20 @@ describe('fast LangChain context', () => {
     expect(seen.config?.configurable?.thread_id).toBe('t1');
   });
 
+  it('answers per callbacks object: copies of a config agree, other callbacks are asked afresh', async () => {
+    const plain: RunnableConfig['callbacks'] = [];
+    expect((await look.invoke('x', marked({ callbacks: plain }))).isRunTree).toBe(false);
+    expect((await look.invoke('x', marked({ callbacks: plain }))).isRunTree).toBe(false);
+    const tracer = new NamedTracer();
+    const traced: RunnableConfig['callbacks'] = [tracer];
+    await look.invoke('x', marked({ callbacks: traced }));
+    const first = tracer.asked;
+    expect(first).toBeGreaterThan(0);
+    // A copy of the config with the same callbacks (as a model stream makes for each chunk).
+    await look.invoke('x', marked({ callbacks: traced }));
+    expect(tracer.asked).toBeGreaterThan(first);
+  });
+
   it('carries context variables into child runnables, as LangChain does', async () => {
     const parent = RunnableLambda.from(async (input: string, config?: RunnableConfig) => {
       setContextVariable('aurora-test', 'carried');

@@ -99,6 +99,9 @@ describe('RunEventStream', () => {
     const resumed = stream.subscribe({ since: 3 });
     stream.emit({ type: 'token.streamed', text: '6' });
     expect((await take(resumed, 3)).map((event) => event.seq)).toEqual([4, 5, 6]);
+    // Past twice the size (trimmed in halves), still exactly the last three.
+    for (let i = 7; i <= 20; i += 1) stream.emit({ type: 'token.streamed', text: String(i) });
+    expect(stream.since(0).map((event) => event.seq)).toEqual([18, 19, 20]);
   });
 
   it('an aborted subscription ends; a failing sink is logged, not thrown', async () => {

@@ -77,14 +77,25 @@ export class RunEventStream {
     if (this.isClosed) {
       throw new AuroraError('INTERNAL', { message: 'Run event stream is closed.', details: { runId: this.runId } });
     }
-    const stamped = {
-      ...body,
-      runId: this.runId,
-      sessionId: this.sessionId,
-      seq: this.seq + 1,
-      at: this.now().toISOString(),
-    };
-    const event = this.redactor.redactDeep(stamped);
+    // A token's only free text is its text: redacted directly instead of walking a copy of the
+    // event (most events of a run are tokens).
+    const event: RunEvent =
+      body.type === 'token.streamed'
+        ? {
+            type: body.type,
+            text: this.redactor.redact(body.text),
+            runId: this.runId,
+            sessionId: this.sessionId,
+            seq: this.seq + 1,
+            at: this.now().toISOString(),
+          }
+        : this.redactor.redactDeep({
+            ...body,
+            runId: this.runId,
+            sessionId: this.sessionId,
+            seq: this.seq + 1,
+            at: this.now().toISOString(),
+          });
     if (this.validate) {
       const parsed = runEventSchema.safeParse(event);
       if (!parsed.success) {
@@ -96,7 +107,9 @@ export class RunEventStream {
     }
     this.seq += 1;
     this.buffer.push(event);
-    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    // Trimmed in halves, not one event at a time: a long run's every token would otherwise
+    // shift the whole buffer.
+    if (this.buffer.length >= 2 * this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
     for (const subscriber of this.subscribers) {
       subscriber.queue.push(event);
       const wake = subscriber.wake;
@@ -109,7 +122,8 @@ export class RunEventStream {
 
   /** Buffered events with `seq` greater than `seq`, oldest first (older ones may have left the buffer). */
   since(seq: number): RunEvent[] {
-    return this.buffer.filter((event) => event.seq > seq);
+    const kept = this.buffer.length > this.bufferSize ? this.buffer.slice(-this.bufferSize) : this.buffer;
+    return kept.filter((event) => event.seq > seq);
   }
 
   /**
