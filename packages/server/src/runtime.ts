@@ -69,6 +69,11 @@ export interface RuntimeOptions extends OpenStoresOptions {
   readonly log?: (record: LogRecord) => void;
   /** Create the first admin on an empty database. Default true. */
   readonly bootstrap?: boolean;
+  /**
+   * Take over the runs left running by stopped processes (docs/server.md, "Runs that outlive
+   * their process"). Default true; `aurora worker` and `aurora doctor` pass false.
+   */
+  readonly takeOverRuns?: boolean;
   readonly supervisor?: {
     readonly health?: { intervalMs?: number; timeoutMs?: number; failuresBeforeRestart?: number };
   };
@@ -254,6 +259,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       instance,
       leaseMs: config.runLeaseMs ?? 30_000,
       soleProcess: stores.describe.database === 'pglite',
+      takeOver: options.takeOverRuns ?? true,
       metrics: {
         runStarted: () => metrics.runsStarted.inc(),
         runRecovered: () => metrics.runsRecovered.inc(),

@@ -149,6 +149,11 @@ export interface RunManagerOptions {
    * process's lease to expire.
    */
   readonly soleProcess?: boolean;
+  /**
+   * Take over runs of stopped processes (default true). Off, the process still keeps its lease
+   * (its own runs are not taken from it) but takes nothing over: `aurora worker`, `aurora doctor`.
+   */
+  readonly takeOver?: boolean;
 }
 
 /**
@@ -228,10 +233,12 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           () => void renew().catch((error: unknown) => warn('chat: renewing the lease failed', error)),
           leaseMs / 3,
         ),
-        setInterval(() => void takeOver(false), leaseMs),
       );
+      if (options.takeOver !== false) {
+        timers.push(setInterval(() => void takeOver(false), leaseMs));
+        void takeOver(options.soleProcess === true);
+      }
       for (const timer of timers) timer.unref();
-      void takeOver(options.soleProcess === true);
     }));
   const warn = (message: string, error: unknown, fields: Record<string, unknown> = {}) =>
     logger?.warn(message, { ...fields, error: (error as Error).message });

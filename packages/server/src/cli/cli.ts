@@ -46,7 +46,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
       import('../http/worker-app.js'),
       import('@hono/node-server'),
     ]);
-    const runtime = await createRuntime(settings, { bootstrap: false });
+    const runtime = await createRuntime(settings, { bootstrap: false, takeOverRuns: false });
     await runtime.stores.queue.start();
     const server = serve({ fetch: createWorkerApp(runtime).fetch, hostname: settings.host, port: settings.port });
     io.err(

@@ -38,7 +38,7 @@ export async function runDoctor(io: CliIo): Promise<boolean> {
   }
   let runtime;
   try {
-    runtime = await createRuntime(config, { bootstrap: false, log: () => undefined });
+    runtime = await createRuntime(config, { bootstrap: false, takeOverRuns: false, log: () => undefined });
   } catch (error) {
     line(false, `opening the stores and plugins failed: ${message(error)}`);
     return false;
