@@ -296,10 +296,23 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       pump(org, handle, started);
     } catch (error) {
       started();
-      // Nothing to resume it from (no checkpoint and no stored message): end it rather than
-      // leave it running forever.
-      warn('chat: a run left by a stopped process could not be resumed; it is cancelled', error, { runId });
-      await agent.cancel(org, runId).catch(() => undefined);
+      if (AuroraError.isInstance(error) && error.code === 'CONFLICT') {
+        // Nothing to resume it from (no checkpoint, no stored message, or a newer run in its
+        // session): end it rather than leave it running forever.
+        warn('chat: a run left by a stopped process cannot be resumed; it is cancelled', error, { runId });
+        await agent.cancel(org, runId).catch(() => undefined);
+        return;
+      }
+      // Anything else (the database, say) may pass: let go of it, under a holder no process has,
+      // so that the next check (here or on another replica) tries again.
+      warn('chat: resuming a run left by a stopped process failed; it will be tried again', error, { runId });
+      await database
+        .query('update aurora_agent_runs set holder = $2 where id = $1 and holder = $3', [
+          runId,
+          `released-by:${instance}`,
+          instance,
+        ])
+        .catch(() => undefined);
     }
   };
 
