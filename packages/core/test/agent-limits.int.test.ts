@@ -234,7 +234,7 @@ describeOnBackends('agent limits', ({ harness, database }) => {
     expect(h.calls).toEqual([{ tool: 'ask_user', args: { action: 'accept' } }]);
   });
 
-  it('the canary secret never reaches the model input, the events, the logs or the checkpoints', async () => {
+  it('the canary secret never reaches the model input, the events, the logs, the checkpoints or the run row', async () => {
     const h = await harness({
       turns: [
         { toolCalls: [{ name: 'ops__read_secret_config', args: {} }] },
@@ -254,9 +254,15 @@ describeOnBackends('agent limits', ({ harness, database }) => {
     expect(JSON.stringify(await h.agent.history('acme', result.sessionId))).not.toContain(CANARY);
     const leaked = await database().query(
       `select 1 from aurora_checkpoints where position($1 in convert_from(checkpoint, 'UTF8')) > 0
-         union all select 1 from aurora_checkpoint_writes where position($1 in convert_from(value, 'UTF8')) > 0`,
+         union all select 1 from aurora_checkpoint_writes where position($1 in convert_from(value, 'UTF8')) > 0
+         union all select 1 from aurora_agent_runs where position($1 in coalesce(input, '')) > 0`,
       [CANARY],
     );
     expect(leaked.rowCount).toBe(0);
+    // The run's stored message (what a restart would start from) is the redacted one.
+    const stored = await database().query<{ input: string }>('select input from aurora_agent_runs where id = $1', [
+      result.runId,
+    ]);
+    expect(stored.rows[0]?.input).toBe('my token is [REDACTED], check the config');
   });
 });
