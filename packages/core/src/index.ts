@@ -203,4 +203,4 @@ export { ConfirmationConflictError, ConfirmationExpiredError } from './confirmat
 export { canonicalJson } from './confirmation/canonical-json.js';
 export { evaluatePolicy, matchGlob } from './confirmation/policy.js';
 export { RunEventStream, createRunEventStream } from './events/run-event-stream.js';
-export type { RunEventStreamOptions } from './events/run-event-stream.js';
+export type { RunEventSink, RunEventStreamOptions } from './events/run-event-stream.js';

@@ -53,6 +53,45 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     expect(h.model.calls[0]?.tools).toContain('ops__delete_instance');
   });
 
+  it('onEvent receives every event synchronously from run.started on; events iterated later replay the same', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__get_status', args: { service: 'checkout' } }] },
+        (messages) => ({ text: `Checkout: ${lastToolText(messages)}` }),
+      ],
+    });
+    const heard: RunEvent[] = [];
+    const handle = await h.agent.run({
+      org: 'acme',
+      message: 'How is checkout?',
+      onEvent: (event) => heard.push(event),
+    });
+    // Emitted before run() returned, while nothing had iterated the handle's events.
+    expect(heard[0]).toMatchObject({ type: 'run.started', runId: handle.runId });
+    const result = await handle.done;
+    expect(result.status).toBe('completed');
+    expect(heard.map((event) => event.seq)).toEqual(heard.map((_, index) => index + 1));
+    expect(heard.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed' });
+    // Iterated only now, after the run has ended: the whole invocation, from the buffer.
+    const replayed: RunEvent[] = [];
+    for await (const event of handle.events) replayed.push(event);
+    expect(replayed).toEqual(heard);
+
+    // Kept nowhere (eventBuffer 0): onEvent has every event; iterating says they are gone.
+    const lean = await harness({ turns: [{ text: 'ok' }], agent: { eventBuffer: 0 } });
+    const leanHeard: RunEvent[] = [];
+    const leanHandle = await lean.agent.run({ org: 'acme', message: 'hi', onEvent: (event) => leanHeard.push(event) });
+    expect((await leanHandle.done).status).toBe('completed');
+    expect(leanHeard.map((event) => event.type)).toContain('run.finished');
+    let error: unknown;
+    try {
+      for await (const event of leanHandle.events) leanHeard.push(event);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(AuroraError.isInstance(error) && error.code).toBe('EXPIRED');
+  });
+
   it('a destructive tool pauses; approve → resume runs it once with the exact arguments; a replayed resume does not', async () => {
     const h = await harness({
       turns: [

@@ -4,7 +4,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { Command } from '@langchain/langgraph';
 import { AuroraError, type SerializedAuroraError } from '../errors/aurora-error.js';
 import { ConfigurationError, InvalidInputError } from '../errors/errors.js';
-import type { RunStatus, Usage } from '../events/run-event.js';
+import type { RunEvent, RunStatus, Usage } from '../events/run-event.js';
 import { RunEventStream } from '../events/run-event-stream.js';
 import { createRedactingLogger, noopLogger } from '../logging/logger.js';
 import { buildAgentGraph } from './agent-graph.js';
@@ -195,6 +195,7 @@ export function createAgent(options: AgentOptions): Agent {
     input: unknown,
     resumed: boolean,
     signal: AbortSignal | undefined,
+    onEvent: ((event: RunEvent) => void) | undefined,
   ): RunHandle {
     const controller = new AbortController();
     if (signal?.aborted) controller.abort();
@@ -204,11 +205,17 @@ export function createAgent(options: AgentOptions): Agent {
       sessionId: run.sessionId,
       redactor,
       startSeq: run.lastSeq,
+      ...(options.eventBuffer === undefined ? {} : { bufferSize: options.eventBuffer }),
       logger,
       ...(options.validateEvents === undefined ? {} : { validate: options.validateEvents }),
-      ...(options.onEvent ? { sink: options.onEvent } : {}),
+      sink: [onEvent, options.onEvent].filter((sink) => sink !== undefined),
     });
-    const events = stream.subscribe();
+    // Subscribed when first iterated, from the invocation's first event: a caller that takes
+    // the events through `onEvent` alone leaves no queue of them behind.
+    let iterator: AsyncIterableIterator<RunEvent> | undefined;
+    const events: AsyncIterable<RunEvent> = {
+      [Symbol.asyncIterator]: () => (iterator ??= stream.subscribe({ since: run.lastSeq, complete: true })),
+    };
     const context: RunContext = {
       org: run.org,
       ...(run.user ? { user: run.user } : {}),
@@ -275,6 +282,7 @@ export function createAgent(options: AgentOptions): Agent {
         firstInput(runId, redacted),
         false,
         input.signal,
+        input.onEvent,
       );
     },
 
@@ -314,6 +322,7 @@ export function createAgent(options: AgentOptions): Agent {
         graphInput,
         true,
         input.signal,
+        input.onEvent,
       );
     },
 

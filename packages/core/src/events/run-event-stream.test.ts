@@ -120,4 +120,44 @@ describe('RunEventStream', () => {
     expect(records.map((record) => record.message)).toEqual(['run event sink failed']);
     expect(JSON.stringify(records)).not.toContain(CANARY);
   });
+
+  it('calls several sinks in turn, synchronously; one that throws keeps no other from its event', () => {
+    const records: LogRecord[] = [];
+    const seen: string[] = [];
+    const stream = makeStream({
+      sink: [
+        (event) => {
+          seen.push(`a${event.seq}`);
+          throw new Error('first sink down');
+        },
+        (event) => void seen.push(`b${event.seq}`),
+      ],
+      logger: createLogger((record) => records.push(record)),
+    });
+    stream.emit({ type: 'token.streamed', text: 'x' });
+    stream.emit({ type: 'token.streamed', text: 'y' });
+    expect(seen).toEqual(['a1', 'b1', 'a2', 'b2']);
+    expect(records.map((record) => record.message)).toEqual(['run event sink failed', 'run event sink failed']);
+  });
+
+  it('a complete subscription replays from its seq, or fails with EXPIRED once the buffer has dropped it', async () => {
+    const stream = makeStream({ bufferSize: 3, startSeq: 10 });
+    for (let i = 1; i <= 5; i += 1) stream.emit({ type: 'token.streamed', text: String(i) });
+    // 11…15 are all still buffered (trimmed at twice the size).
+    const late = stream.subscribe({ since: 10, complete: true });
+    expect((await take(late, 5)).map((event) => event.seq)).toEqual([11, 12, 13, 14, 15]);
+    stream.emit({ type: 'token.streamed', text: '6' }); // 16: trimmed to 14…16
+    expect((await take(late, 1)).map((event) => event.seq)).toEqual([16]);
+    let error: unknown;
+    try {
+      stream.subscribe({ since: 10, complete: true });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(AuroraError.isInstance(error) && error.code).toBe('EXPIRED');
+    // Without `complete`, the same subscription starts at what is left.
+    expect((await take(stream.subscribe({ since: 10 }), 3)).map((event) => event.seq)).toEqual([14, 15, 16]);
+    // Nothing emitted after `since` yet: nothing missing.
+    expect(() => stream.subscribe({ since: 16, complete: true })).not.toThrow();
+  });
 });

@@ -11,16 +11,22 @@ export interface RunEventStreamOptions {
   readonly redactor: Redacting;
   /** Check each event against `runEventSchema`. Default: on unless `NODE_ENV=production`. */
   readonly validate?: boolean;
-  /** Events kept for `since(seq)` replays. Default 2 000. */
+  /** Events kept for `since(seq)` replays (0: none). Default 2 000. */
   readonly bufferSize?: number;
   /** The first event's `seq` is `startSeq + 1` (a resumed run continues its numbering). Default 0. */
   readonly startSeq?: number;
-  /** Called with every event after redaction (the server persists and fans out across replicas). */
-  readonly sink?: (event: RunEvent) => void | Promise<void>;
+  /**
+   * Called with every event after redaction, synchronously and in order, as it is emitted (the
+   * server persists and fans out across replicas). Several are called in turn; what one throws
+   * or rejects with is logged and does not keep the others from their event.
+   */
+  readonly sink?: RunEventSink | readonly RunEventSink[];
   readonly logger?: Logger;
   /** Clock for `at` (tests). */
   readonly now?: () => Date;
 }
+
+export type RunEventSink = (event: RunEvent) => void | Promise<void>;
 
 interface Subscriber {
   readonly queue: RunEvent[];
@@ -39,7 +45,7 @@ export class RunEventStream {
   private readonly redactor: Redacting;
   private readonly validate: boolean;
   private readonly bufferSize: number;
-  private readonly sink: RunEventStreamOptions['sink'];
+  private readonly sinks: readonly RunEventSink[];
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly buffer: RunEvent[] = [];
@@ -56,9 +62,9 @@ export class RunEventStream {
     this.sessionId = options.sessionId;
     this.redactor = options.redactor;
     this.validate = options.validate ?? validateRunEventsByDefault();
-    this.bufferSize = Math.max(1, options.bufferSize ?? 2000);
+    this.bufferSize = Math.max(0, Math.floor(options.bufferSize ?? 2000));
     this.seq = options.startSeq ?? 0;
-    this.sink = options.sink;
+    this.sinks = options.sink === undefined ? [] : typeof options.sink === 'function' ? [options.sink] : options.sink;
     this.logger = options.logger ?? noopLogger;
     this.now = options.now ?? (() => new Date());
   }
@@ -106,17 +112,19 @@ export class RunEventStream {
       }
     }
     this.seq += 1;
-    this.buffer.push(event);
-    // Trimmed in halves, not one event at a time: a long run's every token would otherwise
-    // shift the whole buffer.
-    if (this.buffer.length >= 2 * this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    if (this.bufferSize > 0) {
+      this.buffer.push(event);
+      // Trimmed in halves, not one event at a time: a long run's every token would otherwise
+      // shift the whole buffer.
+      if (this.buffer.length >= 2 * this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    }
     for (const subscriber of this.subscribers) {
       subscriber.queue.push(event);
       const wake = subscriber.wake;
       subscriber.wake = undefined;
       wake?.();
     }
-    if (this.sink) this.deliver(event);
+    for (const sink of this.sinks) this.deliver(sink, event);
     return event;
   }
 
@@ -128,14 +136,21 @@ export class RunEventStream {
 
   /**
    * Every event from now on (and, with `since`, the buffered ones after it), until the
-   * stream closes or `signal` aborts.
+   * stream closes or `signal` aborts. With `complete`, a subscription whose `since` reaches
+   * back past the oldest buffered event fails with `EXPIRED` instead of starting with a gap.
    */
-  subscribe(options: { readonly since?: number; readonly signal?: AbortSignal } = {}): AsyncIterableIterator<RunEvent> {
-    const subscriber: Subscriber = {
-      queue: options.since === undefined ? [] : this.since(options.since),
-      wake: undefined,
-      done: this.isClosed,
-    };
+  subscribe(
+    options: { readonly since?: number; readonly signal?: AbortSignal; readonly complete?: boolean } = {},
+  ): AsyncIterableIterator<RunEvent> {
+    const { since } = options;
+    const replayed = since === undefined ? [] : this.buffer.filter((event) => event.seq > since);
+    if (options.complete && since !== undefined && since < this.seq && replayed[0]?.seq !== since + 1) {
+      throw new AuroraError('EXPIRED', {
+        message: `Events after seq ${since} have left the run's buffer; read them from storage.`,
+        details: { runId: this.runId, since, oldest: this.buffer[0]?.seq ?? null },
+      });
+    }
+    const subscriber: Subscriber = { queue: replayed, wake: undefined, done: this.isClosed };
     if (!this.isClosed) this.subscribers.add(subscriber);
     const finish = (): void => {
       subscriber.done = true;
@@ -186,9 +201,9 @@ export class RunEventStream {
     await Promise.all([...this.pendingSinks]);
   }
 
-  private deliver(event: RunEvent): void {
+  private deliver(sink: RunEventSink, event: RunEvent): void {
     try {
-      const result = this.sink?.(event);
+      const result = sink(event);
       if (result && typeof result.then === 'function') {
         const pending = result
           .catch((error: unknown) => this.sinkFailed(event, error))
