@@ -240,6 +240,9 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       logger,
       objects: stores.objects,
       onUsage: (entry) => usage.record(entry),
+      // The run manager takes each run's events as they are emitted and stores them; clients
+      // replay from storage, so no run keeps its events in memory.
+      eventBuffer: 0,
       onEvent: (event) => {
         tracing?.onRunEvent(event);
         if (event.type === 'tool-call.finished') {

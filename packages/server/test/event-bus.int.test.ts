@@ -52,7 +52,7 @@ describe.skipIf(skip !== undefined)(`Redis event bus${skip ? ` (skipped: ${skip}
     raw.on('message', (_channel: string, text: string) => onRedis.push(text));
     await raw.subscribe(`${prefix}:run:v2:r1`);
     try {
-      await a.publish(event('r1', 1));
+      a.publish(event('r1', 1));
       // A's own listener has it at once, before Redis has answered; nobody follows r1: nothing goes out.
       expect(heardByA).toEqual([event('r1', 1)]);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -62,12 +62,12 @@ describe.skipIf(skip !== undefined)(`Redis event bus${skip ? ` (skipped: ${skip}
       const unfollow = b.follow('r1');
       let seq = 1;
       await until(async () => {
-        await a.publish(event('r1', ++seq));
+        a.publish(event('r1', ++seq));
         await new Promise((resolve) => setTimeout(resolve, 20));
         return heardByB.length > 0;
       }, "B to hear A's events for r1");
-      await a.publish(event('r2', 1)); // nobody follows r2
-      await a.publish(event('r1', ++seq));
+      a.publish(event('r2', 1)); // nobody follows r2
+      a.publish(event('r1', ++seq));
       await until(
         () =>
           heardByB.some(
@@ -100,7 +100,7 @@ describe.skipIf(skip !== undefined)(`Redis event bus${skip ? ` (skipped: ${skip}
 
   it('every replica hears a command; the sender hears it once', async () => {
     const cancel: BusMessage = { kind: 'cancel', org: 'acme', runId: 'r9' };
-    await a.publish(cancel);
+    a.publish(cancel);
     await until(() => heardByB.length === 1, 'B to hear the cancel');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(heardByB).toEqual([cancel]);

@@ -85,6 +85,40 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     }
   });
 
+  it('flush(): the flushes asked for in one turn share one statement, each resolved once stored', async () => {
+    let inserts = 0;
+    const counting: Database = new Proxy(database, {
+      get(target, key) {
+        if (key !== 'query') return Reflect.get(target, key) as unknown;
+        return (sql: string, params?: unknown[]) => {
+          if (sql.startsWith('insert into aurora_run_events')) inserts++;
+          return target.query(sql, params);
+        };
+      },
+    });
+    const writer = createEventWriter({ database: counting, intervalMs: 60_000 });
+    try {
+      // Three runs end in the same turn: one statement for the three.
+      const flushed = ['e1', 'e2', 'e3'].map((runId) => {
+        writer.add('acme', runId, other(1, runId));
+        return writer.flush();
+      });
+      expect(inserts).toBe(0); // not before the turn ends
+      await Promise.all(flushed);
+      expect(inserts).toBe(1);
+      const { rows } = await database.query<{ run_id: string }>(
+        "select run_id from aurora_run_events where run_id like 'e_' order by run_id",
+      );
+      expect(rows.map((row) => row.run_id)).toEqual(['e1', 'e2', 'e3']);
+      // A later turn: a statement of its own.
+      writer.add('acme', 'e4', other(1, 'e4'));
+      await writer.flush();
+      expect(inserts).toBe(2);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('retries a batch that failed with the next flush, and close() stores what is pending', async () => {
     let fail = true;
     const failingOnce: Database = new Proxy(database, {

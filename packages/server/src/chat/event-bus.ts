@@ -14,8 +14,12 @@ export type BusMessage =
   | { readonly kind: 'cancel'; readonly org: string; readonly runId: string };
 
 export interface EventBus {
-  /** Delivers to this process's listeners at once, then to the other replicas. */
-  publish(message: BusMessage): Promise<void>;
+  /**
+   * Delivers to this process's listeners at once (before it returns), and to the other
+   * replicas in the background: Redis keeps the order of one connection's messages, and a
+   * failure to reach it is logged.
+   */
+  publish(message: BusMessage): void;
   subscribe(listener: (message: BusMessage) => void): () => void;
   /**
    * Receive a run's events from other replicas until the returned function is called (counted:
@@ -34,7 +38,6 @@ export function createMemoryEventBus(): EventBus {
     kind: 'memory',
     publish(message) {
       emitter.emit('message', message);
-      return Promise.resolve();
     },
     subscribe(listener) {
       emitter.on('message', listener);
@@ -97,7 +100,7 @@ export async function createRedisEventBus(url: string, prefix: string, logger?: 
     try {
       const message = parseJson(text.slice(text.indexOf('\n') + 1), 'A bus message') as BusMessage | InterestMessage;
       if (message.kind === 'follow') interest.set(message.runId, Date.now() + INTEREST_TTL_MS);
-      else void local.publish(message);
+      else local.publish(message);
     } catch (error) {
       logger?.warn('event bus: unreadable message dropped', { error: (error as Error).message });
     }
@@ -128,8 +131,8 @@ export async function createRedisEventBus(url: string, prefix: string, logger?: 
 
   return {
     kind: 'redis',
-    async publish(message) {
-      await local.publish(message);
+    publish(message) {
+      local.publish(message);
       if (message.kind !== 'event') send(COMMANDS, message);
       else if (followed(message.runId)) send(runChannel(message.runId), message);
     },

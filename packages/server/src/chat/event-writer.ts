@@ -18,6 +18,11 @@ export interface EventWriter {
    * refused, once they are logged and kept for the next flush (it never rejects).
    */
   flushNow(): Promise<void>;
+  /**
+   * `flushNow` at the end of this turn of the event loop: the flushes asked for in one turn
+   * (a burst of run starts or ends) share their statements.
+   */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -147,6 +152,13 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return Promise.all([...earlier, batch]).then(() => undefined);
   };
 
+  let soon: Promise<void> | undefined;
+  const flush = (): Promise<void> =>
+    (soon ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      soon = undefined;
+      return flushNow();
+    }));
+
   const timer = setInterval(() => void flushNow(), options.intervalMs ?? 250);
   timer.unref();
 
@@ -155,6 +167,7 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       pending.push({ org, runId, event });
     },
     flushNow,
+    flush,
     async close() {
       clearInterval(timer);
       await flushNow();

@@ -290,10 +290,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       return; // closing: the run stays claimed by this process, whose lease ends with it
     }
     try {
-      const handle = await agent.resume({ org, runId });
+      const pump = createPump(org, started);
+      const handle = await agent.resume({ org, runId, onEvent: pump.onEvent });
       logger?.info('chat: resumed a run left running by a stopped process', { runId });
       metrics?.runRecovered?.();
-      pump(org, handle, started);
+      pump.start(handle);
     } catch (error) {
       started();
       if (AuroraError.isInstance(error) && error.code === 'CONFLICT') {
@@ -342,35 +343,69 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     }
   };
 
-  /** Stores and publishes each event of an invocation until it ends; `started` once it answers. */
-  const pump = (org: string, handle: RunHandle, started: () => void): void => {
-    held.add(handle.runId);
-    follow(handle.runId);
-    metrics?.runStarted?.();
-    // Observed at once: a run that fails before its events end must not become an unhandled rejection.
-    handle.done.catch(() => undefined);
-    const work = (async () => {
-      try {
-        for await (const event of handle.events) {
-          if (event.type !== 'run.started') started();
-          writer.add(org, handle.runId, event);
-          // Tokens go out at once and are stored with the next batch; other events are stored first.
-          if (event.type !== 'token.streamed') await writer.flushNow();
-          await bus.publish({ kind: 'event', org, runId: handle.runId, event });
-          if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
-        }
-        await handle.done;
-      } catch (error) {
-        logger?.error('chat: run failed', { runId: handle.runId, error: (error as Error).message });
-      } finally {
-        started();
-        await writer.flushNow();
-        held.delete(handle.runId);
-        follow(handle.runId);
+  /**
+   * Stores and publishes each event of an invocation as the agent emits it (its `onEvent`),
+   * without a turn of the event loop per event: a token goes out at once and is stored with
+   * the next batch; any other event is stored first, and the events after it wait behind it so
+   * that the order holds. The events emitted before `start` (the first, before `run` returns)
+   * wait for it. `started` once the run answers, or ends.
+   */
+  const createPump = (org: string, started: () => void) => {
+    /** Events not handed on yet: before `start`, and behind an event being stored. */
+    let waiting: RunEvent[] | undefined = [];
+    let storing: Promise<void> | undefined;
+    const publish = (event: RunEvent): void => {
+      bus.publish({ kind: 'event', org, runId: event.runId, event });
+      if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
+    };
+    /** Hands on the waiting events in order, storing each non-token one before it goes out. */
+    const drain = async (): Promise<void> => {
+      for (let event = waiting?.shift(); event; event = waiting?.shift()) {
+        if (event.type !== 'token.streamed') await writer.flush();
+        publish(event);
       }
-    })();
-    pumps.add(work);
-    void work.finally(() => pumps.delete(work));
+      waiting = undefined;
+      storing = undefined;
+    };
+    const hear = (event: RunEvent): void => {
+      if (event.type !== 'run.started') started();
+      writer.add(org, event.runId, event);
+      if (waiting) waiting.push(event);
+      else if (event.type === 'token.streamed') publish(event);
+      else {
+        waiting = [event];
+        storing = drain();
+      }
+    };
+    return {
+      onEvent: hear,
+      /** `beforeFirst` runs once the run is held here, before any of its events is handed on. */
+      start(handle: RunHandle, beforeFirst?: () => void): void {
+        const { runId } = handle;
+        held.add(runId);
+        follow(runId);
+        metrics?.runStarted?.();
+        beforeFirst?.();
+        storing = drain();
+        const work = handle.done
+          .then(
+            () => undefined,
+            (error: unknown) => logger?.error('chat: run failed', { runId, error: (error as Error).message }),
+          )
+          // Every event was heard before `done` settled; those still waiting go out first.
+          .then(async () => {
+            while (storing) await storing;
+          })
+          .finally(async () => {
+            started();
+            await writer.flushNow();
+            held.delete(runId);
+            follow(runId);
+          });
+        pumps.add(work);
+        void work.finally(() => pumps.delete(work));
+      },
+    };
   };
 
   const runRow = async (org: string, runId: string) => {
@@ -478,6 +513,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         throw new ForbiddenError({ message: 'Viewers can read sessions but not start runs.' });
       }
       const started = await starting.acquire(sendOptions?.onQueued);
+      const pump = createPump(principal.org, started);
       let handle: RunHandle;
       try {
         handle = await agent.run({
@@ -485,16 +521,19 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           user: principal.userId,
           ...(input.sessionId ? { sessionId: input.sessionId } : {}),
           message: input.text,
+          onEvent: pump.onEvent,
         });
       } catch (error) {
         started();
         throw error;
       }
-      pump(principal.org, handle, started);
-      // The pump hands on nothing before its first await, so this listener misses no event.
-      const attached = sendOptions?.onEvent
-        ? attach(principal.org, handle.runId, 0, sendOptions.onEvent, false)
-        : undefined;
+      // Attached before the pump hands on the run's first event, so this listener misses none.
+      let attached: ReturnType<typeof attach> | undefined;
+      const { onEvent } = sendOptions ?? {};
+      pump.start(
+        handle,
+        onEvent ? () => (attached = attach(principal.org, handle.runId, 0, onEvent, false)) : undefined,
+      );
       return {
         runId: handle.runId,
         sessionId: handle.sessionId,
@@ -507,7 +546,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         throw new ForbiddenError({ message: 'Only an operator can cancel a run.' });
       await runRow(principal.org, runId);
       await agent.cancel(principal.org, runId);
-      await bus.publish({ kind: 'cancel', org: principal.org, runId });
+      bus.publish({ kind: 'cancel', org: principal.org, runId });
     },
     async respond(principal, input) {
       await ready();
@@ -524,18 +563,20 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       const run = await runRow(principal.org, runId);
       if (pending.length > 0 || held.has(runId) || TERMINAL.has(run.status)) return { runId, resumed: false };
       const started = await starting.acquire();
+      const pump = createPump(principal.org, started);
       let handle: RunHandle;
       try {
         handle = await agent.resume({
           org: principal.org,
           runId,
           ...(decided.token ? { tokens: { [input.confirmationId]: decided.token } } : {}),
+          onEvent: pump.onEvent,
         });
       } catch (error) {
         started();
         throw error;
       }
-      pump(principal.org, handle, started);
+      pump.start(handle);
       return { runId, resumed: true };
     },
     async subscribe(principal, runId, afterSeq, listener) {

@@ -52,11 +52,26 @@ export function attachWebSocket(
   };
   server.on('upgrade', onUpgrade);
 
+  /**
+   * Frames go out together once the event loop's current phase is done (setImmediate), in the
+   * order they were sent. Tokens of many runs become due in the same turn (their timers, a
+   * batch of model chunks); written back to back, one wake-up of a reader (a proxy, or clients
+   * on this host) serves several frames, where one write at a time woke it for each.
+   */
+  let outbox: [WebSocket, string][] = [];
+  const flush = () => {
+    const frames = outbox;
+    outbox = [];
+    for (const [ws, text] of frames) if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+
   const serve = (ws: WebSocket, principal: Principal) => {
     runtime.metrics.wsSessions.inc();
     const subscriptions = new Map<string, () => void>();
     const send = (payload: RunEvent | ErrorStreamEvent | ServerAck) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(payload));
+      if (ws.readyState !== ws.OPEN) return;
+      if (outbox.length === 0) setImmediate(flush);
+      outbox.push([ws, JSON.stringify(payload)]);
     };
     const follow = async (runId: string, afterSeq: number) => {
       subscriptions.get(runId)?.();
@@ -140,6 +155,7 @@ export function attachWebSocket(
     sessions: () => wss.clients.size,
     async close() {
       server.off('upgrade', onUpgrade);
+      flush(); // what was sent before the close goes out before it
       for (const client of wss.clients) client.close(1001, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
