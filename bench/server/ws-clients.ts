@@ -31,6 +31,8 @@ export interface ClientResult {
   readonly steadyTokensPerSecond: number;
   /** Relay latency of the tokens received in those seconds (ms), sorted. */
   readonly steadyLatencies: Float64Array;
+  /** p99 relay latency of the tokens received in each second since the first send (ms). */
+  readonly p99PerSecond: readonly number[];
   /** Those seconds, counted from `origin`: [from, to). */
   readonly steadyWindow: { readonly from: number; readonly to: number };
   /** `sharedNow()` at the first send. */
@@ -192,10 +194,18 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
   const steady = perSecond.slice(from, Math.max(from, to)).map((count) => count ?? 0);
   steady.sort((a, b) => a - b);
   const steadyLatencies = recorded.filter((_, index) => receivedIn[index]! >= from && receivedIn[index]! < to).sort();
+  const bySecond: number[][] = [];
+  for (const [index, latency] of recorded.entries()) (bySecond[receivedIn[index]!] ??= []).push(latency);
+  const p99PerSecond = Array.from(bySecond, (values) => {
+    if (!values || values.length === 0) return Number.NaN;
+    values.sort((a, b) => a - b);
+    return values[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+  });
   recorded.sort();
   return {
     latencies: recorded,
     steadyLatencies,
+    p99PerSecond,
     received,
     expected,
     perSecond,

@@ -53,7 +53,13 @@ function start(
   env: Record<string, string> = {},
 ): Promise<Child> {
   const child = fork(SERVE, [...args], {
-    execArgv: ['--import', 'tsx', ...execArgv],
+    // BENCH_SERVER_NODE_FLAGS: more flags for the servers (`--trace-gc`, say; stdout is the bench's).
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+      ...execArgv,
+    ],
     env: { ...process.env, NODE_ENV: SERVER_NODE_ENV, ...env, BENCH_COUNT_QUERIES: profiled ? '1' : '0' },
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
@@ -276,6 +282,7 @@ function describe(target: Target, offered: number): string[] {
         `server CPU ${fmt(target.steady.core * 100, 0)} % of a core, ${fmt(target.steady.userUs + target.steady.systemUs, 1)} µs per token ` +
         `(user ${fmt(target.steady.userUs, 1)}, system ${fmt(target.steady.systemUs, 1)})`
       : '  steady window: too short to measure',
+    `  p99 by second after the first send (ms): ${result.p99PerSecond.map((value, second) => `${second}: ${fmt(value, value < 10 ? 1 : 0)}`).join(', ')}`,
   ];
 }
 
