@@ -48,6 +48,24 @@ export default tseslint.config(
     },
   },
   {
+    // Plugins are released with core (the changesets fixed group) but still build on its public
+    // surface only: what a third-party plugin can use.
+    files: ['packages/plugin-*/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aurora-ops/core/internal', '@aurora-ops/core/*/internal'],
+              message: "Plugins use core's public API (`@aurora-ops/core`, `/plugin-sdk`).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       'packages/*/src/**/*-config.ts',
       'packages/*/src/**/env-*.ts',

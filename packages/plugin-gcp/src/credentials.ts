@@ -1,8 +1,7 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import { ConfigurationError } from '@aurora-ops/core';
 import type { SecretValue } from '@aurora-ops/core';
-import { parseJson } from '@aurora-ops/core/internal';
-import type { CredentialSlot, ToolContext } from '@aurora-ops/core/plugin-sdk';
+import { parseJson, type CredentialSlot, type ToolContext } from '@aurora-ops/core/plugin-sdk';
 import { gaxios, JWT, type GoogleAuth, type OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 

@@ -28,6 +28,7 @@ export { createPluginServer, defaultSummary, toolRegistration } from './plugin-s
 export type { PluginServerOptions } from './plugin-server.js';
 export { CONFIRMATION_MODES, confirmationRequest, supportsFormElicitation } from './standalone-guard.js';
 export type { ConfirmationMode } from './standalone-guard.js';
+export { parseJson } from '../internal/json.js';
 export { servePlugin } from './serve-plugin.js';
 export type { HttpServeTarget, PluginServerHandle, ServeTarget, StdioServeTarget } from './serve-plugin.js';
 export { createStreamLogger, parsePluginArguments, runPluginCli } from './plugin-cli.js';
