@@ -81,7 +81,11 @@ const toRun = (row: RunRow): StoredRun => ({
 export interface AgentStore {
   migrate(): Promise<void>;
   /** Creates the session if new; a session of another org is `NotFoundError`. */
-  ensureSession(org: string, sessionId: string, create: boolean): Promise<void>;
+  /**
+   * The session exists in `org` (NotFound otherwise, also for another org's); with `create`,
+   * it is created if missing. True when this call created it (it has no runs yet).
+   */
+  ensureSession(org: string, sessionId: string, create: boolean): Promise<boolean>;
   createRun(run: Omit<StoredRun, 'lastSeq'>): Promise<void>;
   getRun(org: string, runId: string): Promise<StoredRun>;
   /** Runs of a session that are paused or running, newest first. */
@@ -106,16 +110,25 @@ export function createAgentStore(database: Database): AgentStore {
       return migrated;
     },
     async ensureSession(org, sessionId, create) {
-      if (create) {
-        await database.query(
-          'insert into aurora_agent_sessions (id, org) values ($1, $2) on conflict (id) do nothing',
-          [sessionId, org],
-        );
-      }
-      const { rows } = await database.query<{ org: string }>('select org from aurora_agent_sessions where id = $1', [
-        sessionId,
-      ]);
+      // One statement: the insert's row when it created the session, else the stored one (the
+      // statement's snapshot does not see its own insert, so never both).
+      const { rows } = create
+        ? await database.query<{ org: string; created: boolean }>(
+            `with inserted as (
+               insert into aurora_agent_sessions (id, org) values ($1, $2) on conflict (id) do nothing
+               returning org, true as created)
+             select org, created from inserted
+             union all
+             select org, false as created from aurora_agent_sessions where id = $1
+             limit 1`,
+            [sessionId, org],
+          )
+        : await database.query<{ org: string; created: boolean }>(
+            'select org, false as created from aurora_agent_sessions where id = $1',
+            [sessionId],
+          );
       if (rows[0]?.org !== org) throw notFound('session', sessionId);
+      return rows[0].created;
     },
     async createRun(run) {
       await database.query(

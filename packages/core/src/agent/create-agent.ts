@@ -253,8 +253,9 @@ export function createAgent(options: AgentOptions): Agent {
       }
       await ready();
       const sessionId = input.sessionId === undefined ? randomUUID() : requireText(input.sessionId, 'sessionId');
-      await store.ensureSession(org, sessionId, true);
-      for (const open of await store.openRuns(org, sessionId)) {
+      const created = await store.ensureSession(org, sessionId, true);
+      // A session this call created has no runs to supersede.
+      for (const open of created ? [] : await store.openRuns(org, sessionId)) {
         if (contexts.has(open.id)) {
           throw new AuroraError('CONFLICT', {
             message: 'A run is already in progress in this session.',
