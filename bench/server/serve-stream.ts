@@ -136,7 +136,7 @@ if (mode === 'aurora') {
 
 process.on('message', (message: { type?: string; t0?: number }) => {
   if (message.type === 'clock') send({ type: 'clock', t0: message.t0, t: sharedNow() });
-  if (message.type === 'stats') send({ type: 'stats', errorLogs, statements: statements().slice(0, 12) });
+  if (message.type === 'stats') send({ type: 'stats', errorLogs, statements: statements().slice(0, 30) });
   if (message.type === 'close') {
     void close()
       .catch((error: unknown) => process.stderr.write(`close failed: ${String(error)}\n`))

@@ -113,6 +113,36 @@ describe.each(backends)('usage store on $name', (backend) => {
     expect(recent.find((row) => row.key === 's1')).toMatchObject({ calls: 1, cost: 1.2 });
   });
 
+  it('stores the entries of one turn in one statement; a failed statement rejects each of its entries', async () => {
+    let inserts = 0;
+    let fail = false;
+    const counting: Database = new Proxy(handle.database, {
+      get(target, key) {
+        if (key !== 'query') return Reflect.get(target, key) as unknown;
+        return (sql: string, params?: unknown[]) => {
+          if (sql.trimStart().startsWith('insert into aurora_model_usage')) {
+            inserts++;
+            if (fail) return Promise.reject(new Error('connection reset'));
+          }
+          return target.query(sql, params);
+        };
+      },
+    });
+    const batched = createDatabaseUsageStore({ database: counting, prices });
+    const entry = (run: string) => ({ org: 'initech', run, model: 'ollama:llama3.1', inputTokens: 1, outputTokens: 2 });
+    await Promise.all(['b1', 'b2', 'b3'].map((run) => batched.record(entry(run))));
+    expect(inserts).toBe(1);
+    expect(await batched.summary({ org: 'initech', by: 'org' })).toMatchObject([{ calls: 3, inputTokens: 3 }]);
+    fail = true;
+    const failed = await Promise.allSettled(['b4', 'b5'].map((run) => batched.record(entry(run))));
+    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
+    expect(inserts).toBe(2);
+    fail = false;
+    await batched.record(entry('b6')); // the next turn is a statement of its own
+    expect(inserts).toBe(3);
+    expect(await batched.summary({ org: 'initech', by: 'org' })).toMatchObject([{ calls: 4 }]);
+  });
+
   it('rejects bad entries and queries with typed errors', async () => {
     await expect(store.record({ org: '', model: 'openai:x', inputTokens: 1, outputTokens: 1 })).rejects.toMatchObject({
       code: 'INVALID_INPUT',

@@ -40,6 +40,10 @@ export interface UsageSummaryRow {
 }
 
 export interface UsageStore {
+  /**
+   * Resolves once the entry is stored. The entries recorded in one turn of the event loop (runs
+   * ending together) are stored by one statement, and fail together if it fails.
+   */
   record(entry: UsageEntry): Promise<void>;
   /** Sums per group, largest cost first. */
   summary(query: UsageSummaryQuery): Promise<UsageSummaryRow[]>;
@@ -108,6 +112,9 @@ function checkDate(name: string, value: unknown): void {
 }
 
 /** Model usage rows in the Database, summed per session, user, org or model, always within one org. */
+/** Rows per insert: 9 parameters each, well inside PostgreSQL's 65 535. */
+const USAGE_ROWS_PER_INSERT = 500;
+
 export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): UsageStore {
   const { database } = options;
   const prices = options.prices ?? DEFAULT_PRICES;
@@ -118,6 +125,34 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
       migrated = undefined;
     });
     return migrated;
+  };
+
+  /** The batch filling in this turn; a full one goes out as it is and the next starts. */
+  let batch: { readonly rows: unknown[][]; readonly stored: Promise<void> } | undefined;
+  const insert = (row: unknown[]): Promise<void> => {
+    if (!batch || batch.rows.length >= USAGE_ROWS_PER_INSERT) {
+      const rows: unknown[][] = [];
+      const filling = {
+        rows,
+        stored: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          if (batch === filling) batch = undefined;
+          await ready();
+          const width = rows[0]!.length;
+          const values = rows.map((_, index) => {
+            const at = (column: number) => `$${index * width + column}`;
+            return `(${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')}, coalesce(${at(9)}::timestamptz, now()))`;
+          });
+          await database.query(
+            `insert into aurora_model_usage (org, user_id, session_id, run_id, model, input_tokens, output_tokens, cost_usd, at)
+             values ${values.join(', ')}`,
+            rows.flat(),
+          );
+        }),
+      };
+      batch = filling;
+    }
+    batch.rows.push(row);
+    return batch.stored;
   };
 
   return {
@@ -138,22 +173,17 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
         });
       }
       const cost = entry.cost ?? costOf(entry.model, entry, prices);
-      await ready();
-      await database.query(
-        `insert into aurora_model_usage (org, user_id, session_id, run_id, model, input_tokens, output_tokens, cost_usd, at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::timestamptz, now()))`,
-        [
-          entry.org,
-          entry.user ?? null,
-          entry.session ?? null,
-          entry.run ?? null,
-          entry.model,
-          entry.inputTokens,
-          entry.outputTokens,
-          cost === undefined ? null : cost.toFixed(10),
-          entry.at?.toISOString() ?? null,
-        ],
-      );
+      await insert([
+        entry.org,
+        entry.user ?? null,
+        entry.session ?? null,
+        entry.run ?? null,
+        entry.model,
+        entry.inputTokens,
+        entry.outputTokens,
+        cost === undefined ? null : cost.toFixed(10),
+        entry.at?.toISOString() ?? null,
+      ]);
     },
 
     async summary(query) {
