@@ -398,7 +398,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           })
           .finally(async () => {
             started();
-            await writer.flushNow();
+            // Stored before the run leaves `held` (a replay then reads the store alone), with the
+            // other runs ending in this turn.
+            await writer.flush();
             held.delete(runId);
             follow(runId);
           });
