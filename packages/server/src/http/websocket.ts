@@ -22,6 +22,8 @@ export type ServerAck =
   | { type: 'run.cancel-requested'; runId: string };
 
 const PATH = '/api/v1/ws';
+/** A queued frame waits at most this long once other frames follow it (see `flush`). */
+const MAX_FRAME_WAIT_MS = 2;
 
 /**
  * The chat WebSocket at `/api/v1/ws?token=…`: the token is single-use (POST /api/v1/auth/ws-token),
@@ -56,9 +58,12 @@ export function attachWebSocket(
    * Frames go out together once the event loop's current phase is done (setImmediate), in the
    * order they were sent. Tokens of many runs become due in the same turn (their timers, a
    * batch of model chunks); written back to back, one wake-up of a reader (a proxy, or clients
-   * on this host) serves several frames, where one write at a time woke it for each.
+   * on this host) serves several frames, where one write at a time woke it for each. In a
+   * turn longer than MAX_FRAME_WAIT_MS, a frame sent after that flushes the ones before it.
    */
   let outbox: [WebSocket, string][] = [];
+  /** When the first frame of the outbox was queued. */
+  let oldest = 0;
   const flush = () => {
     const frames = outbox;
     outbox = [];
@@ -70,7 +75,14 @@ export function attachWebSocket(
     const subscriptions = new Map<string, () => void>();
     const send = (payload: RunEvent | ErrorStreamEvent | ServerAck) => {
       if (ws.readyState !== ws.OPEN) return;
-      if (outbox.length === 0) setImmediate(flush);
+      if (outbox.length === 0) {
+        oldest = performance.now();
+        setImmediate(flush);
+      } else if (performance.now() - oldest > MAX_FRAME_WAIT_MS) {
+        // A long turn (a burst of run starts, a large replay): what waited goes out now.
+        flush();
+        oldest = performance.now();
+      }
       outbox.push([ws, JSON.stringify(payload)]);
     };
     const follow = async (runId: string, afterSeq: number) => {
