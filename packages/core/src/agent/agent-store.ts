@@ -80,7 +80,6 @@ const toRun = (row: RunRow): StoredRun => ({
 /** Sessions and runs, scoped by org: another org's id is a `NotFoundError`, as if it did not exist. */
 export interface AgentStore {
   migrate(): Promise<void>;
-  /** Creates the session if new; a session of another org is `NotFoundError`. */
   /**
    * The session exists in `org` (NotFound otherwise, also for another org's); with `create`,
    * it is created if missing. True when this call created it (it has no runs yet).

@@ -320,7 +320,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const unsubscribeBus = bus.subscribe((message) => {
     if (message.kind === 'event') {
       const event = message.event as RunEvent;
-      for (const listener of listeners.get(message.runId) ?? []) listener(event);
+      for (const listener of listeners.get(message.runId) ?? []) {
+        try {
+          listener(event);
+        } catch (error) {
+          // One listener (a socket's, say) that throws keeps no other from the event.
+          warn('chat: a run event listener failed', error, { runId: message.runId, seq: event.seq });
+        }
+      }
     } else if (message.kind === 'cancel' && held.has(message.runId)) {
       agent.cancel(message.org, message.runId).catch((error: unknown) => {
         logger?.warn('chat: cancel failed', { runId: message.runId, error: (error as Error).message });
@@ -355,8 +362,13 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     let waiting: RunEvent[] | undefined = [];
     let storing: Promise<void> | undefined;
     const publish = (event: RunEvent): void => {
-      bus.publish({ kind: 'event', org, runId: event.runId, event });
       if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
+      try {
+        bus.publish({ kind: 'event', org, runId: event.runId, event });
+      } catch (error) {
+        // A listener that throws (a socket's, say) must not stop the run's other events.
+        warn('chat: a run event listener failed', error, { runId: event.runId, seq: event.seq });
+      }
     };
     /** Hands on the waiting events in order, storing each non-token one before it goes out. */
     const drain = async (): Promise<void> => {
@@ -365,7 +377,14 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         publish(event);
       }
       waiting = undefined;
-      storing = undefined;
+    };
+    const startDraining = (): void => {
+      const current = drain();
+      storing = current;
+      const clear = (): void => {
+        if (storing === current) storing = undefined;
+      };
+      void current.then(clear, clear);
     };
     const hear = (event: RunEvent): void => {
       if (event.type !== 'run.started') started();
@@ -374,7 +393,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       else if (event.type === 'token.streamed') publish(event);
       else {
         waiting = [event];
-        storing = drain();
+        startDraining();
       }
     };
     return {
@@ -386,7 +405,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
         follow(runId);
         metrics?.runStarted?.();
         beforeFirst?.();
-        storing = drain();
+        startDraining();
         const work = handle.done
           .then(
             () => undefined,
@@ -394,7 +413,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
           )
           // Every event was heard before `done` settled; those still waiting go out first.
           .then(async () => {
-            while (storing) await storing;
+            while (storing) await storing.catch(() => undefined);
           })
           .finally(async () => {
             started();

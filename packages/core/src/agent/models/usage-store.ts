@@ -111,10 +111,10 @@ function checkDate(name: string, value: unknown): void {
   }
 }
 
-/** Model usage rows in the Database, summed per session, user, org or model, always within one org. */
 /** Rows per insert: 9 parameters each, well inside PostgreSQL's 65 535. */
 const USAGE_ROWS_PER_INSERT = 500;
 
+/** Model usage rows in the Database, summed per session, user, org or model, always within one org. */
 export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): UsageStore {
   const { database } = options;
   const prices = options.prices ?? DEFAULT_PRICES;
