@@ -62,6 +62,14 @@ describe('standalone guard', () => {
     });
   });
 
+  it('declares sts_get_caller_identity as its connection test (what POST /connectors/aws/test calls)', async () => {
+    const client = await serve({ readOnly: true });
+    const tools = (await client.listTools()) as { name: string; _meta?: Record<string, unknown> }[];
+    expect(
+      tools.filter((listed) => listed._meta?.['aurora/connectionTest'] === true).map((listed) => listed.name),
+    ).toEqual(['sts_get_caller_identity']);
+  });
+
   it('read-only mode lists only read tools', async () => {
     const client = await serve({ readOnly: true });
     const names = (await client.listTools()).map((tool) => tool.name);

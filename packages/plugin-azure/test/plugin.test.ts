@@ -75,6 +75,14 @@ describe('standalone guard', () => {
     expect(azure.calls('virtualMachines.delete')).toHaveLength(1);
   });
 
+  it('declares subscriptions_list as its connection test (what POST /connectors/azure/test calls)', async () => {
+    const client = await serve({ readOnly: true });
+    const tools = (await client.listTools()) as { name: string; _meta?: Record<string, unknown> }[];
+    expect(
+      tools.filter((listed) => listed._meta?.['aurora/connectionTest'] === true).map((listed) => listed.name),
+    ).toEqual(['subscriptions_list']);
+  });
+
   it('read-only mode lists only read tools', async () => {
     const client = await serve({ readOnly: true });
     const names = (await client.listTools()).map((tool) => tool.name);

@@ -58,6 +58,14 @@ describe('standalone guard', () => {
     expect(gcp.tokenRequests).toHaveLength(0);
   });
 
+  it('declares projects_list as its connection test (what POST /connectors/gcp/test calls)', async () => {
+    const client = await serve({ readOnly: true });
+    const tools = (await client.listTools()) as { name: string; _meta?: Record<string, unknown> }[];
+    expect(
+      tools.filter((listed) => listed._meta?.['aurora/connectionTest'] === true).map((listed) => listed.name),
+    ).toEqual(['projects_list']);
+  });
+
   it('read-only mode lists only read tools', async () => {
     const client = await serve({ readOnly: true });
     const names = (await client.listTools()).map((tool) => tool.name);

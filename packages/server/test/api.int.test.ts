@@ -3,6 +3,7 @@
  * input, limits, the OpenAPI document, health, readiness and metrics.
  */
 import { request as httpRequest } from 'node:http';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET, startHarness, type Harness } from './support/server-harness.js';
 
@@ -14,7 +15,18 @@ let otherKeyId: string;
 let otherUserId: string;
 
 beforeAll(async () => {
-  harness = await startHarness({ env: { AURORA_RATE_LIMIT_PER_MINUTE: '400' } });
+  // `plain`: a plugin with a read tool but no declared connection test.
+  const plain = () => {
+    const server = new McpServer({ name: 'plain', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'Who am I.', annotations: { readOnlyHint: true } }, () => ({
+      content: [{ type: 'text', text: 'me' }],
+    }));
+    return server;
+  };
+  harness = await startHarness({
+    env: { AURORA_RATE_LIMIT_PER_MINUTE: '400' },
+    plugins: [{ name: 'plain', transport: { kind: 'in-process', server: plain } }],
+  });
   // Another org's data: a paused run with a pending confirmation, a connector, an API key, a policy.
   const other = harness.users.otherOperator;
   const started = await harness.api('/api/v1/chat', { token: other.token, body: { text: 'delete i-theirs' } });
@@ -241,13 +253,17 @@ describe('connectors', () => {
 });
 
 describe('connector test, usage and audit', () => {
-  it("tests a connector by calling the plugin's identity tool for the caller's org", async () => {
+  it("tests a connector by calling the tool the plugin declares as its connection test, for the caller's org", async () => {
     const token = harness.users.operator.token;
     const tested = await harness.api('/api/v1/connectors/ops/test', { method: 'POST', token });
     expect(tested.status).toBe(200);
     expect(tested.body).toEqual({ ok: true, tool: 'ops__whoami', message: 'Connected.' });
     const none = await harness.api('/api/v1/connectors/nothing/test', { method: 'POST', token });
-    expect(none.body.ok).toBe(false);
+    expect(none.body).toEqual({ ok: false, message: 'No running plugin "nothing".' });
+    // A plugin whose read tool is named like one but is not declared: told how to declare one.
+    const undeclared = await harness.api('/api/v1/connectors/plain/test', { method: 'POST', token });
+    expect(undeclared.body.ok).toBe(false);
+    expect(undeclared.body.message).toContain('declares no connection test');
     expect(
       (await harness.api('/api/v1/connectors/ops/test', { method: 'POST', token: harness.users.viewer.token })).status,
     ).toBe(403);
@@ -289,7 +305,10 @@ describe('operations endpoints', () => {
       'cache',
       'queue',
     ]);
-    expect(ready.body.plugins).toEqual([expect.objectContaining({ name: 'ops', ok: true })]);
+    expect(ready.body.plugins).toEqual([
+      expect.objectContaining({ name: 'ops', ok: true }),
+      expect.objectContaining({ name: 'plain', ok: true }),
+    ]);
     const metrics = await harness.api('/metrics');
     expect(metrics.body).toContain('aurora_http_requests_total{method="GET",route="/health",status="200"}');
     expect(metrics.body).toContain('aurora_plugin_ready{plugin="ops"} 1');

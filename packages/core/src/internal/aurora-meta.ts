@@ -18,6 +18,11 @@ export const AURORA_META = {
    * `_meta` carries it under the same key.
    */
   summary: 'aurora/summary',
+  /**
+   * On a listed tool: `true` when calling it with no arguments checks the plugin's credentials
+   * and connection (read-only; what `POST /connectors/{kind}/test` calls). At most one per plugin.
+   */
+  connectionTest: 'aurora/connectionTest',
   /** On an error result: the serialized `AuroraError`. */
   error: 'aurora/error',
 } as const;

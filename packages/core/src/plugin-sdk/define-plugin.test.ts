@@ -55,10 +55,35 @@ describe('defineTool', () => {
     expect(configurationError(() => tool('x', { timeoutMs: 0 })).details.setting).toBe('timeoutMs');
     expect(configurationError(() => tool('x', { credentials: ['a', 'a'] })).details.setting).toBe('credentials');
   });
+
+  it('takes a connection test only as a read tool callable with no arguments', () => {
+    expect(tool('whoami', { connectionTest: true }).connectionTest).toBe(true);
+    expect(tool('list', { connectionTest: true, input: z.object({ max: z.number().optional() }) }).connectionTest).toBe(
+      true,
+    );
+    const write = configurationError(() => tool('x', { connectionTest: true, risk: 'write' }));
+    expect(write.details.setting).toBe('connectionTest');
+    expect(write.message).toContain('read tool');
+    const needsArguments = configurationError(() =>
+      tool('x', { connectionTest: true, input: z.object({ region: z.string() }) }),
+    );
+    expect(needsArguments.message).toContain('accept {}');
+    expect(configurationError(() => tool('x', { connectionTest: 'yes' as never })).details.setting).toBe(
+      'connectionTest',
+    );
+  });
 });
 
 describe('definePlugin', () => {
   const base = { name: 'aws', version: '0.1.0', tools: [tool('describe')] };
+
+  it('takes at most one connection test', () => {
+    expect(definePlugin({ ...base, tools: [tool('a', { connectionTest: true }), tool('b')] }).tools).toHaveLength(2);
+    const twice = configurationError(() =>
+      definePlugin({ ...base, tools: [tool('a', { connectionTest: true }), tool('b', { connectionTest: true })] }),
+    );
+    expect(twice.message).toContain('both the connection test');
+  });
 
   it('accepts a valid plugin', () => {
     const plugin = definePlugin({ ...base, credentials: { aws: { description: 'AWS keys' } } });

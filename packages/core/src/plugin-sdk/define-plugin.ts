@@ -72,10 +72,21 @@ export function definePlugin(spec: PluginSpec): PluginDefinition {
     throw invalid(name, 'a plugin needs at least one tool.', 'tools');
   }
   const seen = new Set<string>();
+  let connectionTest: string | undefined;
   for (const tool of spec.tools) {
     if (tool?.kind !== 'aurora.tool') throw invalid(name, 'every tool must come from defineTool().', 'tools');
     if (seen.has(tool.name)) throw invalid(name, `two tools are named "${tool.name}".`, 'tools');
     seen.add(tool.name);
+    if (tool.connectionTest === true) {
+      if (connectionTest !== undefined) {
+        throw invalid(
+          name,
+          `tools "${connectionTest}" and "${tool.name}" are both the connection test; keep one.`,
+          'tools',
+        );
+      }
+      connectionTest = tool.name;
+    }
     if (qualifiedToolName(name, tool.name).length > MAX_QUALIFIED_TOOL_NAME) {
       throw invalid(
         name,

@@ -39,6 +39,12 @@ export interface ToolSpec<Input extends ToolInputSchema, Output extends ToolOutp
   readonly summary?: (input: z.output<Input>) => string;
   /** Wall-time limit for one call; `context.signal` aborts when it passes. Default: the server's. */
   readonly timeoutMs?: number;
+  /**
+   * Called with no arguments, the tool checks the plugin's credentials and connection (who am
+   * I, list what I can see): the server's connector test calls it. A `read` tool whose input
+   * accepts `{}`; at most one per plugin.
+   */
+  readonly connectionTest?: boolean;
   readonly handler: (
     input: z.output<Input>,
     context: ToolContext,
@@ -70,6 +76,7 @@ export interface AnyToolDefinition {
   readonly credentials: readonly string[];
   readonly summary?: (input: never) => string;
   readonly timeoutMs?: number;
+  readonly connectionTest?: boolean;
   readonly handler: (input: never, context: ToolContext) => unknown;
 }
 
@@ -101,6 +108,19 @@ export function defineTool<Input extends ToolInputSchema, Output extends ToolOut
   if (typeof spec.handler !== 'function') throw invalid(name, 'handler must be a function.', 'handler');
   if (spec.timeoutMs !== undefined && !(Number.isFinite(spec.timeoutMs) && spec.timeoutMs > 0)) {
     throw invalid(name, 'timeoutMs must be a positive number.', 'timeoutMs');
+  }
+  if (spec.connectionTest !== undefined && typeof spec.connectionTest !== 'boolean') {
+    throw invalid(name, 'connectionTest must be true or false.', 'connectionTest');
+  }
+  if (spec.connectionTest && spec.risk !== 'read') {
+    throw invalid(
+      name,
+      'a connection test must be a read tool: the connector test runs it without approval.',
+      'connectionTest',
+    );
+  }
+  if (spec.connectionTest && !spec.input.safeParse({}).success) {
+    throw invalid(name, 'a connection test is called with no arguments: its input must accept {}.', 'connectionTest');
   }
   const credentials = [...(spec.credentials ?? [])];
   if (new Set(credentials).size !== credentials.length) {

@@ -65,7 +65,10 @@ describe('tool listing', () => {
     const remove = tools.find((tool) => tool.name === 'delete_bucket')!;
     expect(remove.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(remove.outputSchema).toBeUndefined();
-    expect(tools.find((tool) => tool.name === 'cloud_whoami')?._meta?.['aurora/credentials']).toEqual(['cloud']);
+    const whoami = tools.find((tool) => tool.name === 'cloud_whoami');
+    expect(whoami?._meta?.['aurora/credentials']).toEqual(['cloud']);
+    expect(whoami?._meta?.['aurora/connectionTest']).toBe(true);
+    expect(tools.filter((tool) => tool._meta?.['aurora/connectionTest'] !== undefined)).toHaveLength(1);
     for (const tool of tools) expect(riskFromAnnotations(tool.annotations)).toBe(tool._meta?.['aurora/risk']);
   });
 

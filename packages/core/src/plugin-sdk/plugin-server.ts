@@ -70,6 +70,7 @@ export function toolRegistration(tool: AnyToolDefinition) {
       [AURORA_META.risk]: tool.risk,
       [AURORA_META.credentials]: [...tool.credentials],
       ...(tool.summary === undefined ? {} : { [AURORA_META.summary]: true }),
+      ...(tool.connectionTest === true ? { [AURORA_META.connectionTest]: true } : {}),
     },
   };
 }

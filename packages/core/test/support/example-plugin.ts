@@ -127,6 +127,7 @@ export function createExamplePlugin(): { plugin: PluginDefinition; state: Exampl
       echo: z.string().optional(),
     }),
     risk: 'read',
+    connectionTest: true,
     credentials: ['cloud'],
     handler: async ({ mode }, context) => {
       const secret = await context.credential('cloud');

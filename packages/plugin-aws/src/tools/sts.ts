@@ -15,6 +15,7 @@ export function stsTools(options: AwsPluginOptions): AnyToolDefinition[] {
     input: z.object({ region: regionField }),
     output: z.object({ account: z.string(), arn: z.string(), userId: z.string() }),
     risk: 'read',
+    connectionTest: true,
     credentials: [AWS_CREDENTIAL_SLOT],
     handler: async (input, context) => {
       const sts = new STSClient(await clientConfigFor(options, context, input.region));

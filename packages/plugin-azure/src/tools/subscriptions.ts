@@ -51,6 +51,7 @@ export function subscriptionTools(environment: ToolEnvironment): AnyToolDefiniti
       ...pageOutput,
     }),
     risk: 'read',
+    connectionTest: true,
     credentials: [AZURE_CREDENTIAL_SLOT],
     handler: async (input, context) => {
       const call = await environment.call(context, undefined);

@@ -35,6 +35,7 @@ export function projectTools(kit: ToolKit): AnyToolDefinition[] {
       ...pageOutput,
     }),
     risk: 'read',
+    connectionTest: true,
     credentials: [GCP_CREDENTIAL_SLOT],
     handler: async (input, context) => {
       const call = await kit.call(context, undefined, false);

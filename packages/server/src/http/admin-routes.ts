@@ -1,4 +1,5 @@
 import { InvalidInputError, NotFoundError } from '@aurora-ops/core';
+import { AURORA_META } from '@aurora-ops/core/plugin-sdk';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Runtime } from '../runtime.js';
 import { requireRole, requireRoleFor, type AppEnv } from './auth-middleware.js';
@@ -183,25 +184,25 @@ export function adminRoutes(app: OpenAPIHono<AppEnv>, runtime: Runtime): void {
       method: 'post',
       path: '/connectors/{kind}/test',
       tags: ['connectors'],
-      summary: "Test a connector: calls the plugin's identity tool with the org's credentials.",
+      summary:
+        "Test a connector: calls the tool the plugin declares as its connection test, with the org's credentials.",
       request: { params: s.kindParam },
       responses: ok(z.object({ ok: z.boolean(), tool: z.string().optional(), message: z.string() })),
     }),
     async (c) => {
       const principal = c.get('principal');
       const { kind } = c.req.valid('param');
-      const probe = runtime.host
-        .listTools()
-        .find(
-          (tool) =>
-            tool.plugin === kind &&
-            tool.risk === 'read' &&
-            /identity|caller|whoami|projects_list|subscriptions_list|list_projects|list_subscriptions/.test(
-              tool.toolName,
-            ),
-        );
-      if (!probe)
-        return c.json({ ok: false, message: `No running plugin "${kind}" with an identity tool to test with.` }, 200);
+      const tools = runtime.host.listTools().filter((tool) => tool.plugin === kind);
+      // The plugin's own word (`connectionTest` in the plugin SDK), and only a read tool: the
+      // test runs without approval.
+      const probe = tools.find((tool) => tool.meta?.[AURORA_META.connectionTest] === true && tool.risk === 'read');
+      if (!probe) {
+        const message =
+          tools.length === 0
+            ? `No running plugin "${kind}".`
+            : `Plugin "${kind}" declares no connection test: a read tool with \`_meta["${AURORA_META.connectionTest}"]: true\` (\`connectionTest: true\` in the plugin SDK).`;
+        return c.json({ ok: false, message }, 200);
+      }
       const outcome = await runtime.host.callTool(
         probe.name,
         {},

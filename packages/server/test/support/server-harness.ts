@@ -40,7 +40,12 @@ export function opsPlugin(calls: Calls) {
     );
     server.registerTool(
       'whoami',
-      { description: 'Who the plugin is called for.', inputSchema: {}, annotations: { readOnlyHint: true } },
+      {
+        description: 'Who the plugin is called for.',
+        inputSchema: {},
+        annotations: { readOnlyHint: true },
+        _meta: { 'aurora/connectionTest': true },
+      },
       (_args, extra) => ({ content: [{ type: 'text', text: `org ${String(extra._meta?.['aurora/org'])}` }] }),
     );
     server.registerTool(
