@@ -100,14 +100,8 @@ export interface AgentOptions {
   readonly instance?: string;
 }
 
-export interface RunInput {
-  readonly org: string;
-  readonly user?: string;
-  /** An existing session of `org` (its history is loaded), or none for a new one. */
-  readonly sessionId?: string;
-  readonly message: string;
-  /** Overrides `modelName` for this run (needs a model resolver). */
-  readonly model?: string;
+/** What `run` and `resume` both take for the invocation they start. */
+export interface InvocationOptions {
   readonly signal?: AbortSignal;
   /**
    * Receives each event of this invocation as it is emitted: synchronously, in order, from
@@ -118,19 +112,21 @@ export interface RunInput {
   readonly onEvent?: (event: RunEvent) => void;
 }
 
-export interface ResumeInput {
+export interface RunInput extends InvocationOptions {
+  readonly org: string;
+  readonly user?: string;
+  /** An existing session of `org` (its history is loaded), or none for a new one. */
+  readonly sessionId?: string;
+  readonly message: string;
+  /** Overrides `modelName` for this run (needs a model resolver). */
+  readonly model?: string;
+}
+
+export interface ResumeInput extends InvocationOptions {
   readonly org: string;
   readonly runId: string;
   /** Approval tokens from `decide`, by confirmation id (needed when the service has `requireToken`). */
   readonly tokens?: Readonly<Record<string, string>>;
-  readonly signal?: AbortSignal;
-  /**
-   * Receives each event of this invocation as it is emitted: synchronously, in order, from
-   * `run.started` on (before `run` or `resume` has returned). For a consumer that must not
-   * wait a turn of the event loop per event, a server relaying tokens say. What it throws is
-   * logged; the run goes on.
-   */
-  readonly onEvent?: (event: RunEvent) => void;
 }
 
 export interface RunResult {

@@ -7,6 +7,7 @@ export type {
   AgentOptions,
   AgentUsageEntry,
   HistoryMessage,
+  InvocationOptions,
   ResumeInput,
   RunHandle,
   RunInput,

@@ -363,12 +363,8 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     let storing: Promise<void> | undefined;
     const publish = (event: RunEvent): void => {
       if (event.type === 'run.finished') metrics?.runFinished?.(event.status);
-      try {
-        bus.publish({ kind: 'event', org, runId: event.runId, event });
-      } catch (error) {
-        // A listener that throws (a socket's, say) must not stop the run's other events.
-        warn('chat: a run event listener failed', error, { runId: event.runId, seq: event.seq });
-      }
+      // Each local listener is called in its own try (see the bus subscription above).
+      bus.publish({ kind: 'event', org, runId: event.runId, event });
     };
     /** Hands on the waiting events in order, storing each non-token one before it goes out. */
     const drain = async (): Promise<void> => {

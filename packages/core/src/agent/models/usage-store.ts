@@ -111,7 +111,9 @@ function checkDate(name: string, value: unknown): void {
   }
 }
 
-/** Rows per insert: 9 parameters each, well inside PostgreSQL's 65 535. */
+/** Parameters per usage row: org, user, session, run, model, input, output, cost, at. */
+const USAGE_COLUMNS = 9;
+/** Rows per insert: 4 500 parameters, well inside PostgreSQL's 65 535. */
 const USAGE_ROWS_PER_INSERT = 500;
 
 /** Model usage rows in the Database, summed per session, user, org or model, always within one org. */
@@ -137,9 +139,8 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
         stored: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
           if (batch === filling) batch = undefined;
           await ready();
-          const width = rows[0]!.length;
           const values = rows.map((_, index) => {
-            const at = (column: number) => `$${index * width + column}`;
+            const at = (column: number) => `$${index * USAGE_COLUMNS + column}`;
             return `(${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')}, coalesce(${at(9)}::timestamptz, now()))`;
           });
           await database.query(
