@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { AuroraError, ConfigurationError } from '@aurora-ops/core';
 import { Command } from 'commander';
 import { loadConfig, processEnvironment, type ServerConfig } from '../config/config.js';
+import { compactHeap } from './compact-heap.js';
 import { pgliteCompilerFlag } from '../stores/pglite-compiler.js';
 import { VERSION } from '../version.js';
 
@@ -68,6 +69,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
     const runtime = await createRuntime(settings, { bootstrap: false, takeOverRuns: false });
     await runtime.stores.queue.start();
     const server = serve({ fetch: createWorkerApp(runtime).fetch, hostname: settings.host, port: settings.port });
+    compactHeap();
     io.err(
       `aurora worker ready in ${Math.round(performance.now() - started)} ms (queue: ${runtime.stores.describe.queue}; /health, /ready and /metrics on ${settings.host}:${settings.port}).`,
     );
@@ -81,6 +83,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
   const server = await startServer(settings);
   const { runtime } = server;
   if (settings.role === 'all') await runtime.stores.queue.start();
+  compactHeap();
   const ms = Math.round(performance.now() - started);
   const stores = Object.entries(runtime.stores.describe)
     .map(([name, kind]) => `${name}=${kind}`)
