@@ -136,6 +136,65 @@ for (const backend of BACKENDS) {
         );
       });
 
+      it('the checkpoints and writes of one turn share an insert; reads see them; a bad row fails alone', async () => {
+        const statements: string[] = [];
+        const counting: Database = Object.create(handle.database) as Database;
+        counting.query = (sql: string, params?: readonly unknown[]) => {
+          statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
+          return handle.database.query(sql, params);
+        };
+        const batched = createDatabaseCheckpointer({ database: counting });
+        await batched.setup();
+        statements.length = 0;
+        const threads = Array.from({ length: 30 }, (_, index) => `turn-${index}`);
+        // Not awaited one by one: as 30 runs ending in the same turn would.
+        const configs = await Promise.all(
+          threads.map((thread, index) =>
+            batched.put({ configurable: { thread_id: thread } }, checkpointAt(1, { n: index }), metadata(1), {}),
+          ),
+        );
+        expect(statements.filter((sql) => sql.startsWith('insert into aurora_checkpoints'))).toHaveLength(1);
+        await Promise.all(
+          configs.map((config, index) =>
+            batched.putWrites(
+              config,
+              [
+                ['v', index],
+                ['__error__', index],
+              ],
+              'task',
+            ),
+          ),
+        );
+        expect(statements.filter((sql) => sql.startsWith('insert into aurora_checkpoint_writes'))).toHaveLength(2);
+        // Handed in, not awaited: the read still sees it.
+        const pending = batched.put(
+          { configurable: { thread_id: 'turn-0' } },
+          checkpointAt(2, { n: 'later' }),
+          metadata(2),
+          {},
+        );
+        expect((await batched.getTuple({ configurable: { thread_id: 'turn-0' } }))?.checkpoint.channel_values).toEqual({
+          n: 'later',
+        });
+        await pending;
+        const tuple = await batched.getTuple(configs[7]!);
+        expect(tuple?.checkpoint.channel_values).toEqual({ n: 7 });
+        expect(tuple?.pendingWrites).toEqual([
+          ['task', '__error__', 7],
+          ['task', 'v', 7],
+        ]);
+        // PostgreSQL text refuses NUL: that row fails, and only its caller hears of it.
+        const results = await Promise.allSettled([
+          batched.put({ configurable: { thread_id: 'good-a' } }, checkpointAt(1), metadata(1), {}),
+          batched.put({ configurable: { thread_id: 'bad\u0000thread' } }, checkpointAt(1), metadata(1), {}),
+          batched.put({ configurable: { thread_id: 'good-b' } }, checkpointAt(1), metadata(1), {}),
+        ]);
+        expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        for (const thread of ['good-a', 'good-b'])
+          expect(await batched.getTuple({ configurable: { thread_id: thread } })).toBeDefined();
+      });
+
       it('list: newest first, by thread, namespace, before, limit and metadata filter', async () => {
         const thread = 'list';
         let config = { configurable: { thread_id: thread, checkpoint_ns: '' } } as {

@@ -92,6 +92,25 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     expect(AuroraError.isInstance(error) && error.code).toBe('EXPIRED');
   });
 
+  it('when run.finished is emitted, the run row already has its final status and last seq', async () => {
+    const h = await harness({ turns: [{ text: 'ok' }] });
+    let read: Promise<unknown> | undefined;
+    const handle = await h.agent.run({
+      org: 'acme',
+      message: 'hi',
+      onEvent: (event) => {
+        // Read at once, as a client that sees the event and then asks for the run would.
+        if (event.type === 'run.finished')
+          read = database()
+            .query('select status, last_seq from aurora_agent_runs where id = $1', [event.runId])
+            .then(({ rows }) => ({ ...rows[0], seq: event.seq }));
+      },
+    });
+    expect((await handle.done).status).toBe('completed');
+    const row = (await read) as { status: string; last_seq: number; seq: number };
+    expect(row).toMatchObject({ status: 'completed', last_seq: row.seq });
+  });
+
   it('a destructive tool pauses; approve → resume runs it once with the exact arguments; a replayed resume does not', async () => {
     const h = await harness({
       turns: [

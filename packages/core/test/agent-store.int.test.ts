@@ -30,4 +30,30 @@ describeOnBackends('agent store sessions', ({ database }) => {
     );
     expect(rows[0]?.n).toBe(1);
   });
+
+  it('setStatus: runs changed in one turn share an update; two changes of one run merge as written in order', async () => {
+    const statements: string[] = [];
+    const counting = Object.create(database()) as ReturnType<typeof database>;
+    counting.query = (sql: string, params?: readonly unknown[]) => {
+      statements.push(sql.trim().slice(0, 25));
+      return database().query(sql, params);
+    };
+    const store = createAgentStore(counting);
+    await store.migrate();
+    const sessionId = randomUUID();
+    await store.ensureSession('acme', sessionId, true);
+    const runs = Array.from({ length: 20 }, () => randomUUID());
+    for (const id of runs)
+      await store.createRun({ id, org: 'acme', sessionId, model: 'scripted', status: 'running', holder: 'a' });
+    statements.length = 0;
+    await Promise.all(runs.map((id, index) => store.setStatus(id, 'completed', index + 1)));
+    expect(statements.filter((sql) => sql.startsWith('update aurora_agent_runs'))).toHaveLength(1);
+    for (const [index, id] of runs.entries())
+      expect(await store.getRun('acme', id)).toMatchObject({ status: 'completed', lastSeq: index + 1, holder: 'a' });
+    // Same run twice in one turn: the later status, the earlier seq kept where the later has none.
+    await Promise.all([store.setStatus(runs[0]!, 'running', 40, 'b'), store.setStatus(runs[0]!, 'paused')]);
+    expect(await store.getRun('acme', runs[0]!)).toMatchObject({ status: 'paused', lastSeq: 40, holder: 'b' });
+    // An unknown run changes nothing and fails nothing, as the single update did.
+    await store.setStatus(randomUUID(), 'failed');
+  });
 });

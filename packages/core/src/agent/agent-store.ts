@@ -1,6 +1,7 @@
 import { NotFoundError } from '../errors/errors.js';
 import type { RunStatus } from '../events/run-event.js';
 import type { Database, Migration, Row } from '../storage/database/database.js';
+import { createTurnBatch } from '../storage/database/turn-batch.js';
 
 export const AGENT_MIGRATIONS: readonly Migration[] = [
   {
@@ -89,12 +90,45 @@ export interface AgentStore {
   getRun(org: string, runId: string): Promise<StoredRun>;
   /** Runs of a session that are paused or running, newest first. */
   openRuns(org: string, sessionId: string): Promise<StoredRun[]>;
-  /** Sets the status, and the last event's seq and the holder when given. */
+  /**
+   * Sets the status, and the last event's seq and the holder when given. The changes made in
+   * one turn of the event loop (runs ending together) share one statement.
+   */
   setStatus(runId: string, status: StoredRunStatus, lastSeq?: number, holder?: string): Promise<void>;
+}
+
+interface StatusRow {
+  readonly runId: string;
+  readonly status: StoredRunStatus;
+  readonly lastSeq: number | null;
+  readonly holder: string | null;
 }
 
 export function createAgentStore(database: Database): AgentStore {
   let migrated: Promise<void> | undefined;
+  // Runs ending in the same turn share one update. Two changes of one run in a turn merge as
+  // the two statements would have: the later status, each coalesce over both.
+  const statuses = createTurnBatch<StatusRow>({
+    maxRows: 1_000,
+    key: (row) => row.runId,
+    duplicates: (earlier, later) => ({
+      ...later,
+      lastSeq: later.lastSeq ?? earlier.lastSeq,
+      holder: later.holder ?? earlier.holder,
+    }),
+    write: async (rows) => {
+      const values = rows.map((_, index) => {
+        const at = (column: number) => `$${index * 4 + column}`;
+        return `(${at(1)}::text, ${at(2)}::text, ${at(3)}::integer, ${at(4)}::text)`;
+      });
+      await database.query(
+        `update aurora_agent_runs r set status = v.status, last_seq = coalesce(v.last_seq, r.last_seq),
+           holder = coalesce(v.holder, r.holder), updated_at = now()
+         from (values ${values.join(', ')}) as v (id, status, last_seq, holder) where r.id = v.id`,
+        rows.flatMap((row) => [row.runId, row.status, row.lastSeq, row.holder]),
+      );
+    },
+  });
   const notFound = (what: string, id: string): NotFoundError =>
     new NotFoundError({ message: `No ${what} "${id}" in this org.`, details: { [what]: id } });
   return {
@@ -160,11 +194,7 @@ export function createAgentStore(database: Database): AgentStore {
       return rows.map(toRun);
     },
     async setStatus(runId, status, lastSeq, holder) {
-      await database.query(
-        `update aurora_agent_runs set status = $2, last_seq = coalesce($3, last_seq), holder = coalesce($4, holder),
-           updated_at = now() where id = $1`,
-        [runId, status, lastSeq ?? null, holder ?? null],
-      );
+      await statuses.add({ runId, status, lastSeq: lastSeq ?? null, holder: holder ?? null });
     },
   };
 }

@@ -158,10 +158,13 @@ export function createAgent(options: AgentOptions): Agent {
       outputTokens: counters.outputTokens,
       ...(counters.costUsd === undefined ? {} : { costUsd: counters.costUsd }),
     };
-    stream.emit({ type: 'run.finished', status, ...(summary ? { summary } : {}), usage, steps: counters.steps });
+    // The row first, with the seq run.finished is about to get: whoever sees that event and then
+    // reads the run finds its final status (status changes are batched per turn, so the other
+    // order left a window of a statement's time).
     await store
-      .setStatus(runId, status, stream.lastSeq)
+      .setStatus(runId, status, stream.lastSeq + 1)
       .catch((failure: unknown) => logger.warn('could not record run status', { runId, error: String(failure) }));
+    stream.emit({ type: 'run.finished', status, ...(summary ? { summary } : {}), usage, steps: counters.steps });
     await stream.close();
     const result: RunResult = {
       runId,

@@ -13,6 +13,7 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import { InvalidInputError } from '../errors/errors.js';
 import type { Database, Migration, Row } from '../storage/database/database.js';
+import { createTurnBatch, type TurnBatch } from '../storage/database/turn-batch.js';
 import { MessageJsonCache } from './message-json-cache.js';
 
 export interface DatabaseCheckpointerOptions {
@@ -98,21 +99,107 @@ function metadataJson(metadata: CheckpointMetadata): string {
   }
 }
 
+/** Parameters per row: 9 for a checkpoint and for a write. */
+const COLUMNS = 9;
+/** Rows per insert: 4 500 parameters, well inside PostgreSQL's 65 535. */
+const ROWS_PER_INSERT = 500;
+
+/** `($1, …, $9), ($10, …)` for `rows` rows of COLUMNS parameters; `cast` per 1-based column. */
+function valuesList(rows: number, cast: Readonly<Record<number, string>> = {}): string {
+  const tuples: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    const columns: string[] = [];
+    for (let column = 1; column <= COLUMNS; column++) columns.push(`$${row * COLUMNS + column}${cast[column] ?? ''}`);
+    tuples.push(`(${columns.join(', ')})`);
+  }
+  return tuples.join(', ');
+}
+
 /**
  * A LangGraph checkpoint saver on core's `Database` (PostgreSQL or PGlite). Checkpoints and
  * pending writes are stored with LangGraph's serializer as bytea; metadata is also kept as
  * jsonb for `list({ filter })`. Writes come back in `writesSortKey` order.
+ *
+ * The checkpoints put in one turn of the event loop, by every run of the process, go out as one
+ * insert, and so do their writes: runs that start or end together cost a few statements, not
+ * five each. A read first waits for the writes already handed in.
  */
 export class DatabaseCheckpointer extends BaseCheckpointSaver {
   readonly database: Database;
   private migrated: Promise<void> | undefined;
   /** Messages' JSON kept between writes; only with the default (JSON) serializer. */
   private readonly messages: MessageJsonCache | undefined;
+  private readonly checkpoints: TurnBatch<unknown[]>;
+  /** Special writes (negative idx: errors, interrupts) replace; regular writes are kept once. */
+  private readonly specialWrites: TurnBatch<unknown[]>;
+  private readonly regularWrites: TurnBatch<unknown[]>;
 
   constructor(options: DatabaseCheckpointerOptions) {
     super(options.serde);
-    this.database = options.database;
+    const database = options.database;
+    this.database = database;
     this.messages = options.serde === undefined ? new MessageJsonCache() : undefined;
+    this.checkpoints = createTurnBatch<unknown[]>({
+      maxRows: ROWS_PER_INSERT,
+      key: (row) => `${row[0] as string}\u0000${row[1] as string}\u0000${row[2] as string}`,
+      duplicates: 'last',
+      write: async (rows) => {
+        await database.query(
+          `insert into aurora_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
+             metadata_type, metadata, metadata_json)
+           values ${valuesList(rows.length, { 9: '::jsonb' })}
+           on conflict (thread_id, checkpoint_ns, checkpoint_id) do update set
+             parent_checkpoint_id = excluded.parent_checkpoint_id, type = excluded.type, checkpoint = excluded.checkpoint,
+             metadata_type = excluded.metadata_type, metadata = excluded.metadata, metadata_json = excluded.metadata_json`,
+          rows.flat(),
+        );
+      },
+    });
+    const writes = (special: boolean): TurnBatch<unknown[]> =>
+      createTurnBatch<unknown[]>({
+        maxRows: ROWS_PER_INSERT,
+        key: (row) => row.slice(0, 5).join('\u0000'),
+        duplicates: special ? 'last' : 'first',
+        write: async (rows) => {
+          await database.query(
+            `insert into aurora_checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
+             values ${valuesList(rows.length)}
+             on conflict (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) do ${
+               special
+                 ? 'update set channel = excluded.channel, type = excluded.type, value = excluded.value, task_path = excluded.task_path'
+                 : 'nothing'
+             }`,
+            rows.flat(),
+          );
+        },
+      });
+    this.specialWrites = writes(true);
+    this.regularWrites = writes(false);
+  }
+
+  /** The checkpoints and writes handed in and not yet stored, per thread. */
+  private readonly pending = new Map<string, Set<Promise<unknown>>>();
+
+  /** Tracks a put's promise under its thread until it settles. */
+  private track<T>(threadId: string, stored: Promise<T>): Promise<T> {
+    let set = this.pending.get(threadId);
+    if (!set) this.pending.set(threadId, (set = new Set()));
+    set.add(stored);
+    const forget = (): void => {
+      set.delete(stored);
+      if (set.size === 0 && this.pending.get(threadId) === set) this.pending.delete(threadId);
+    };
+    stored.then(forget, forget);
+    return stored;
+  }
+
+  /**
+   * Resolves once what was handed in so far for the thread (or, without one, for every thread)
+   * is stored or has failed: a read sees this process's own writes.
+   */
+  private async settled(threadId?: string): Promise<void> {
+    const sets = threadId === undefined ? [...this.pending.values()] : [this.pending.get(threadId) ?? []];
+    await Promise.allSettled(sets.flatMap((set) => [...set]));
   }
 
   /** Applies the migrations (once per instance); every method calls it. */
@@ -130,6 +217,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     await this.setup();
     const threadId = requireString(config.configurable?.thread_id, 'thread_id');
+    await this.settled(threadId);
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const checkpointId = (config.configurable?.checkpoint_id as string | undefined) || undefined;
     const { rows } = checkpointId
@@ -171,6 +259,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
       add('metadata_json @> ?::jsonb', JSON.stringify(options.filter));
     const limit = options?.limit;
     if (limit !== undefined && limit <= 0) return;
+    await this.settled(configurable.thread_id === undefined ? undefined : (configurable.thread_id as string));
     const sql = `${SELECT_CHECKPOINT} ${where.length ? `where ${where.join(' and ')}` : ''}
       order by thread_id, checkpoint_ns, checkpoint_id desc ${limit !== undefined ? `limit ${Math.floor(limit)}` : ''}`;
     const { rows } = await this.database.query<CheckpointRow>(sql, params);
@@ -184,11 +273,22 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     }
   }
 
-  override async put(
+  override put(
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
     _newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    const threadId = config.configurable?.thread_id as unknown;
+    if (typeof threadId !== 'string') return this.putCheckpoint(config, checkpoint, metadata);
+    // Tracked from the call on, serialization included: a read that follows sees it.
+    return this.track(threadId, this.putCheckpoint(config, checkpoint, metadata));
+  }
+
+  private async putCheckpoint(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
   ): Promise<RunnableConfig> {
     await this.setup();
     const threadId = requireString(config.configurable?.thread_id, 'thread_id');
@@ -198,23 +298,31 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
       this.serde.dumpsTyped(this.messages ? this.messages.checkpoint(checkpoint) : checkpoint),
       this.serde.dumpsTyped(metadata),
     ]);
-    await this.database.query(
-      `insert into aurora_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
-         metadata_type, metadata, metadata_json)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-       on conflict (thread_id, checkpoint_ns, checkpoint_id) do update set
-         parent_checkpoint_id = excluded.parent_checkpoint_id, type = excluded.type, checkpoint = excluded.checkpoint,
-         metadata_type = excluded.metadata_type, metadata = excluded.metadata, metadata_json = excluded.metadata_json`,
-      [threadId, ns, checkpoint.id, parent, type, body, metadataType, metadataBody, metadataJson(metadata)],
-    );
+    await this.checkpoints.add([
+      threadId,
+      ns,
+      checkpoint.id,
+      parent,
+      type,
+      body,
+      metadataType,
+      metadataBody,
+      metadataJson(metadata),
+    ]);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
-  override async putWrites(
+  override putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    const threadId = config.configurable?.thread_id as unknown;
+    if (typeof threadId !== 'string') return this.putPendingWrites(config, writes, taskId, taskPath);
+    return this.track(threadId, this.putPendingWrites(config, writes, taskId, taskPath));
+  }
+
+  private async putPendingWrites(
     config: RunnableConfig,
     writes: PendingWrite[],
     taskId: string,
-    taskPath?: string,
+    taskPath: string | undefined,
   ): Promise<void> {
     if (writes.length === 0) return;
     await this.setup();
@@ -227,35 +335,27 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
         return { channel, type, body, idx: WRITES_IDX_MAP[channel] ?? index };
       }),
     );
-    // Special writes (negative idx: errors, interrupts) replace; regular writes are kept once.
-    const groups = [serialized.filter((w) => w.idx < 0), serialized.filter((w) => w.idx >= 0)];
-    for (const [group, special] of [
-      [groups[0]!, true],
-      [groups[1]!, false],
-    ] as const) {
-      if (group.length === 0) continue;
-      const params: unknown[] = [threadId, ns, checkpointId, taskId, taskPath ?? ''];
-      const values = group.map((write) => {
-        params.push(write.idx, write.channel, write.type, write.body);
-        const n = params.length;
-        return `($1, $2, $3, $4, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, $5)`;
-      });
-      await this.database.query(
-        `insert into aurora_checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
-         values ${values.join(', ')}
-         on conflict (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) do ${
-           special
-             ? 'update set channel = excluded.channel, type = excluded.type, value = excluded.value, task_path = excluded.task_path'
-             : 'nothing'
-         }`,
-        params,
-      );
-    }
+    await Promise.all(
+      serialized.map(({ idx, channel, type, body }) =>
+        (idx < 0 ? this.specialWrites : this.regularWrites).add([
+          threadId,
+          ns,
+          checkpointId,
+          taskId,
+          idx,
+          channel,
+          type,
+          body,
+          taskPath ?? '',
+        ]),
+      ),
+    );
   }
 
   override async deleteThread(threadId: string): Promise<void> {
     await this.setup();
     requireString(threadId, 'thread_id');
+    await this.settled(threadId);
     await this.database.transaction(async (tx) => {
       await tx.query('delete from aurora_checkpoint_writes where thread_id = $1', [threadId]);
       await tx.query('delete from aurora_checkpoints where thread_id = $1', [threadId]);

@@ -1,0 +1,93 @@
+export interface TurnBatchOptions<T> {
+  /** Writes one batch of rows with one statement. */
+  readonly write: (rows: readonly T[]) => Promise<void>;
+  /** Rows per statement; a full batch goes out at the end of the turn and the next one starts. */
+  readonly maxRows: number;
+  /**
+   * Rows with the same key share a statement's row: a later one replaces the earlier one
+   * (`'last'`, an upsert that updates), is dropped (`'first'`, an insert that does nothing on
+   * conflict), or is merged into it by a function. The batch must end as the rows written one
+   * by one would have; and a multi-row upsert never touches one row twice (PostgreSQL refuses
+   * that).
+   */
+  readonly key?: (row: T) => string;
+  readonly duplicates?: 'last' | 'first' | ((earlier: T, later: T) => T);
+}
+
+export interface TurnBatch<T> {
+  /**
+   * Queues a row for the statement sent at the end of this turn of the event loop. Resolves
+   * when that statement has completed. If a statement of several rows fails, each of its rows is
+   * written alone, so a row that cannot be written fails only its own caller.
+   */
+  add(row: T): Promise<void>;
+}
+
+interface Entry<T> {
+  row: T;
+  readonly waiters: { resolve(): void; reject(error: unknown): void }[];
+}
+
+/**
+ * Rows handed in during one turn of the event loop (runs starting or ending together, say)
+ * written by one statement at its end, instead of one statement each.
+ */
+export function createTurnBatch<T>(options: TurnBatchOptions<T>): TurnBatch<T> {
+  const { write, maxRows, key } = options;
+  const duplicates = options.duplicates ?? 'last';
+  const combine: (earlier: T, later: T) => T =
+    duplicates === 'last' ? (_, later) => later : duplicates === 'first' ? (earlier) => earlier : duplicates;
+  let filling: Map<string | number, Entry<T>> | undefined;
+
+  const succeed = (entry: Entry<T>): void => {
+    for (const waiter of entry.waiters) waiter.resolve();
+  };
+  const fail = (entry: Entry<T>, error: unknown): void => {
+    for (const waiter of entry.waiters) waiter.reject(error);
+  };
+
+  const send = async (entries: readonly Entry<T>[]): Promise<void> => {
+    try {
+      await write(entries.map((entry) => entry.row));
+      for (const entry of entries) succeed(entry);
+      return;
+    } catch (error) {
+      if (entries.length === 1) return fail(entries[0]!, error);
+    }
+    // Isolate the row that failed; the others are written after all.
+    await Promise.all(
+      entries.map((entry) =>
+        Promise.resolve([entry.row])
+          .then(write)
+          .then(
+            () => succeed(entry),
+            (error: unknown) => fail(entry, error),
+          ),
+      ),
+    );
+  };
+
+  const start = (): Map<string | number, Entry<T>> => {
+    const batch = new Map<string | number, Entry<T>>();
+    setImmediate(() => {
+      if (filling === batch) filling = undefined;
+      void send([...batch.values()]);
+    });
+    return batch;
+  };
+
+  return {
+    add(row) {
+      if (!filling || filling.size >= maxRows) filling = start();
+      const batch = filling;
+      return new Promise<void>((resolve, reject) => {
+        const id = key ? key(row) : batch.size;
+        const existing = batch.get(id);
+        if (existing) {
+          existing.row = combine(existing.row, row);
+          existing.waiters.push({ resolve, reject });
+        } else batch.set(id, { row, waiters: [{ resolve, reject }] });
+      });
+    },
+  };
+}
