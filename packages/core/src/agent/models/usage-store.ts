@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors/errors.js';
 import type { Database, Migration } from '../../storage/database/database.js';
+import { createTurnBatch } from '../../storage/database/turn-batch.js';
 import { DEFAULT_PRICES, costOf, type PriceTable } from './usage.js';
 
 /** One model call's usage. `cost` in USD; computed from the store's prices when omitted. */
@@ -42,7 +43,7 @@ export interface UsageSummaryRow {
 export interface UsageStore {
   /**
    * Resolves once the entry is stored. The entries recorded in one turn of the event loop (runs
-   * ending together) are stored by one statement, and fail together if it fails.
+   * ending together) are stored by one statement; if it fails, each is tried alone.
    */
   record(entry: UsageEntry): Promise<void>;
   /** Sums per group, largest cost first. */
@@ -129,32 +130,22 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
     return migrated;
   };
 
-  /** The batch filling in this turn; a full one goes out as it is and the next starts. */
-  let batch: { readonly rows: unknown[][]; readonly stored: Promise<void> } | undefined;
-  const insert = (row: unknown[]): Promise<void> => {
-    if (!batch || batch.rows.length >= USAGE_ROWS_PER_INSERT) {
-      const rows: unknown[][] = [];
-      const filling = {
-        rows,
-        stored: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-          if (batch === filling) batch = undefined;
-          await ready();
-          const values = rows.map((_, index) => {
-            const at = (column: number) => `$${index * USAGE_COLUMNS + column}`;
-            return `(${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')}, coalesce(${at(9)}::timestamptz, now()))`;
-          });
-          await database.query(
-            `insert into aurora_model_usage (org, user_id, session_id, run_id, model, input_tokens, output_tokens, cost_usd, at)
-             values ${values.join(', ')}`,
-            rows.flat(),
-          );
-        }),
-      };
-      batch = filling;
-    }
-    batch.rows.push(row);
-    return batch.stored;
-  };
+  const batch = createTurnBatch<unknown[]>({
+    maxRows: USAGE_ROWS_PER_INSERT,
+    write: async (rows) => {
+      await ready();
+      const values = rows.map((_, index) => {
+        const at = (column: number) => `$${index * USAGE_COLUMNS + column}`;
+        return `(${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')}, coalesce(${at(9)}::timestamptz, now()))`;
+      });
+      await database.query(
+        `insert into aurora_model_usage (org, user_id, session_id, run_id, model, input_tokens, output_tokens, cost_usd, at)
+         values ${values.join(', ')}`,
+        rows.flat(),
+      );
+    },
+  });
+  const insert = (row: unknown[]): Promise<void> => batch.add(row);
 
   return {
     async record(entry) {
