@@ -122,7 +122,7 @@ function valuesList(rows: number, cast: Readonly<Record<number, string>> = {}): 
  *
  * The checkpoints put in one turn of the event loop, by every run of the process, go out as one
  * insert, and so do their writes: runs that start or end together cost a few statements, not
- * five each. A read first waits for the writes already handed in.
+ * five each. A read of a thread first waits for what was handed in for it.
  */
 export class DatabaseCheckpointer extends BaseCheckpointSaver {
   readonly database: Database;
@@ -133,6 +133,8 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   /** Special writes (negative idx: errors, interrupts) replace; regular writes are kept once. */
   private readonly specialWrites: TurnBatch<unknown[]>;
   private readonly regularWrites: TurnBatch<unknown[]>;
+  /** The puts of checkpoints and writes not yet stored, per thread. */
+  private readonly pending = new Map<string, Set<Promise<unknown>>>();
 
   constructor(options: DatabaseCheckpointerOptions) {
     super(options.serde);
@@ -176,9 +178,6 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     this.specialWrites = writes(true);
     this.regularWrites = writes(false);
   }
-
-  /** The checkpoints and writes handed in and not yet stored, per thread. */
-  private readonly pending = new Map<string, Set<Promise<unknown>>>();
 
   /** Tracks a put's promise under its thread until it settles. */
   private track<T>(threadId: string, stored: Promise<T>): Promise<T> {

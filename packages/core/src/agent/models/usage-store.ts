@@ -145,8 +145,6 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
       );
     },
   });
-  const insert = (row: unknown[]): Promise<void> => batch.add(row);
-
   return {
     async record(entry) {
       checkId('org', entry.org, true);
@@ -165,7 +163,7 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
         });
       }
       const cost = entry.cost ?? costOf(entry.model, entry, prices);
-      await insert([
+      await batch.add([
         entry.org,
         entry.user ?? null,
         entry.session ?? null,
