@@ -9,6 +9,7 @@ import { ConfigurationError } from '../errors/errors.js';
 import { prepareForModel, textOf, toolCallsOf } from './agent-messages.js';
 import { AgentState, type AgentStateType, type AgentStateUpdate, type AwaitingCall } from './agent-state.js';
 import { fitContext } from './context-window.js';
+import { modelChunks, type StreamingModel } from './model-stream.js';
 import type { AgentDeps, RunContext } from './run-context.js';
 import { buildSystemPrompt } from './system-prompt.js';
 import { executeTool, notRun, throwIfAborted } from './tool-execution.js';
@@ -125,7 +126,8 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
     let structured: AIMessageChunk | undefined;
     const parts: string[] = [];
     const tokens = createTokenBuffer((text) => context.stream.emit({ type: 'token.streamed', text }));
-    for await (const chunk of await bind(context.model, definitions).stream(input, { signal: context.signal })) {
+    const model = bind(context.model, definitions) as StreamingModel<AIMessageChunk>;
+    for await (const chunk of modelChunks(model, input, context.signal)) {
       const text = typeof chunk.content === 'string' ? chunk.content : textOf(chunk);
       if (text) {
         tokens.push(text);
