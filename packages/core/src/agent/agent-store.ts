@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors/errors.js';
 import type { RunStatus } from '../events/run-event.js';
 import type { Database, Migration, Row } from '../storage/database/database.js';
-import { createTurnBatch } from '../storage/database/turn-batch.js';
+import { createTurnBatch, valuesList } from '../storage/database/turn-batch.js';
 
 export const AGENT_MIGRATIONS: readonly Migration[] = [
   {
@@ -117,14 +117,17 @@ export function createAgentStore(database: Database): AgentStore {
       holder: later.holder ?? earlier.holder,
     }),
     write: async (rows) => {
-      const values = rows.map((_, index) => {
-        const at = (column: number) => `$${index * 4 + column}`;
-        return `(${at(1)}::text, ${at(2)}::text, ${at(3)}::integer, ${at(4)}::text)`;
+      const cast = (type: string) => (param: string) => `${param}::${type}`;
+      const values = valuesList(rows.length, 4, {
+        1: cast('text'),
+        2: cast('text'),
+        3: cast('integer'),
+        4: cast('text'),
       });
       await database.query(
         `update aurora_agent_runs r set status = v.status, last_seq = coalesce(v.last_seq, r.last_seq),
            holder = coalesce(v.holder, r.holder), updated_at = now()
-         from (values ${values.join(', ')}) as v (id, status, last_seq, holder) where r.id = v.id`,
+         from (values ${values}) as v (id, status, last_seq, holder) where r.id = v.id`,
         rows.flatMap((row) => [row.runId, row.status, row.lastSeq, row.holder]),
       );
     },

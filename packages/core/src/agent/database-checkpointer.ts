@@ -13,7 +13,7 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import { InvalidInputError } from '../errors/errors.js';
 import type { Database, Migration, Row } from '../storage/database/database.js';
-import { createTurnBatch, type TurnBatch } from '../storage/database/turn-batch.js';
+import { createTurnBatch, valuesList, type TurnBatch } from '../storage/database/turn-batch.js';
 import { MessageJsonCache } from './message-json-cache.js';
 
 export interface DatabaseCheckpointerOptions {
@@ -104,17 +104,6 @@ const COLUMNS = 9;
 /** Rows per insert: 4 500 parameters, well inside PostgreSQL's 65 535. */
 const ROWS_PER_INSERT = 500;
 
-/** `($1, …, $9), ($10, …)` for `rows` rows of COLUMNS parameters; `cast` per 1-based column. */
-function valuesList(rows: number, cast: Readonly<Record<number, string>> = {}): string {
-  const tuples: string[] = [];
-  for (let row = 0; row < rows; row++) {
-    const columns: string[] = [];
-    for (let column = 1; column <= COLUMNS; column++) columns.push(`$${row * COLUMNS + column}${cast[column] ?? ''}`);
-    tuples.push(`(${columns.join(', ')})`);
-  }
-  return tuples.join(', ');
-}
-
 /**
  * A LangGraph checkpoint saver on core's `Database` (PostgreSQL or PGlite). Checkpoints and
  * pending writes are stored with LangGraph's serializer as bytea; metadata is also kept as
@@ -149,7 +138,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
         await database.query(
           `insert into aurora_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint,
              metadata_type, metadata, metadata_json)
-           values ${valuesList(rows.length, { 9: '::jsonb' })}
+           values ${valuesList(rows.length, COLUMNS, { 9: (param) => `${param}::jsonb` })}
            on conflict (thread_id, checkpoint_ns, checkpoint_id) do update set
              parent_checkpoint_id = excluded.parent_checkpoint_id, type = excluded.type, checkpoint = excluded.checkpoint,
              metadata_type = excluded.metadata_type, metadata = excluded.metadata, metadata_json = excluded.metadata_json`,
@@ -165,7 +154,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
         write: async (rows) => {
           await database.query(
             `insert into aurora_checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, value, task_path)
-             values ${valuesList(rows.length)}
+             values ${valuesList(rows.length, COLUMNS)}
              on conflict (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) do ${
                special
                  ? 'update set channel = excluded.channel, type = excluded.type, value = excluded.value, task_path = excluded.task_path'

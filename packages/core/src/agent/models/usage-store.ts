@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../errors/errors.js';
 import type { Database, Migration } from '../../storage/database/database.js';
-import { createTurnBatch } from '../../storage/database/turn-batch.js';
+import { createTurnBatch, valuesList } from '../../storage/database/turn-batch.js';
 import { DEFAULT_PRICES, costOf, type PriceTable } from './usage.js';
 
 /** One model call's usage. `cost` in USD; computed from the store's prices when omitted. */
@@ -134,13 +134,12 @@ export function createDatabaseUsageStore(options: DatabaseUsageStoreOptions): Us
     maxRows: USAGE_ROWS_PER_INSERT,
     write: async (rows) => {
       await ready();
-      const values = rows.map((_, index) => {
-        const at = (column: number) => `$${index * USAGE_COLUMNS + column}`;
-        return `(${[1, 2, 3, 4, 5, 6, 7, 8].map(at).join(', ')}, coalesce(${at(9)}::timestamptz, now()))`;
+      const values = valuesList(rows.length, USAGE_COLUMNS, {
+        9: (param) => `coalesce(${param}::timestamptz, now())`,
       });
       await database.query(
         `insert into aurora_model_usage (org, user_id, session_id, run_id, model, input_tokens, output_tokens, cost_usd, at)
-         values ${values.join(', ')}`,
+         values ${values}`,
         rows.flat(),
       );
     },

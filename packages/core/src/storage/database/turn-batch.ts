@@ -91,3 +91,25 @@ export function createTurnBatch<T>(options: TurnBatchOptions<T>): TurnBatch<T> {
     },
   };
 }
+
+/**
+ * `($1, $2), ($3, $4)`: the values list of a multi-row statement, for `rows` rows of `columns`
+ * parameters each. `wrap` rewrites a (1-based) column's parameter, a cast say:
+ * `{ 9: (param) => `${param}::jsonb` }`.
+ */
+export function valuesList(
+  rows: number,
+  columns: number,
+  wrap: Readonly<Record<number, (param: string) => string>> = {},
+): string {
+  const tuples: string[] = [];
+  for (let row = 0; row < rows; row++) {
+    const params: string[] = [];
+    for (let column = 1; column <= columns; column++) {
+      const param = `$${row * columns + column}`;
+      params.push(wrap[column]?.(param) ?? param);
+    }
+    tuples.push(`(${params.join(', ')})`);
+  }
+  return tuples.join(', ');
+}
