@@ -32,9 +32,10 @@ let statements: () => StatementCount[] = () => [];
 let close: () => Promise<void>;
 
 if (mode === 'aurora') {
-  // Loaded only here, so that the raw server's process holds none of Aurora.
-  const { loadConfig } = await import('../../packages/server/src/config/config.js');
-  const { startServer } = await import('../../packages/server/src/server.js');
+  // Loaded only here, so that the raw server's process holds none of Aurora. The built
+  // server, as `aurora start` and the image run it (tsx's transform of the sources differs:
+  // it names every closure it creates, a property definition each time).
+  const { loadConfig, startServer } = await import('../../packages/server/dist/index.js');
   const { StreamModel } = await import('./stream-model.js');
   const config = loadConfig({
     AURORA_DATA_DIR: dataDir,

@@ -30,25 +30,6 @@ export interface StreamModelOptions {
   readonly intervalMs: number;
 }
 
-/** Waits `ms`; rejects if the run is aborted (the listener is removed either way). */
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('aborted'));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Error('aborted'));
-    };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export class StreamModel extends BaseChatModel<
   BaseChatModelCallOptions & { tools?: BindToolsInput[] },
   AIMessageChunk
@@ -81,14 +62,33 @@ export class StreamModel extends BaseChatModel<
     options: this['ParsedCallOptions'],
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
-    const started = performance.now();
-    for (let index = 1; index <= this.settings.tokens; index++) {
-      const due = started + index * this.settings.intervalMs;
-      await wait(due - performance.now(), options.signal);
-      const text = stampToken(performance.timeOrigin + due);
-      const chunk = new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text }) });
-      yield chunk;
-      await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });
+    const { signal } = options;
+    // One abort listener for the whole stream, as a provider's one request has; an abort ends
+    // the wait for the next token at once. (Not a listener per token: that would put an
+    // EventTarget add and remove on every token, which no provider's stream does.)
+    let timer: NodeJS.Timeout | undefined;
+    let rejectWait: ((error: Error) => void) | undefined;
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      rejectWait?.(new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const started = performance.now();
+      for (let index = 1; index <= this.settings.tokens; index++) {
+        if (signal?.aborted) throw new Error('aborted');
+        const due = started + index * this.settings.intervalMs;
+        await new Promise<void>((resolve, reject) => {
+          rejectWait = reject;
+          timer = setTimeout(resolve, Math.max(0, due - performance.now()));
+        });
+        const text = stampToken(performance.timeOrigin + due);
+        const chunk = new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text }) });
+        yield chunk;
+        await runManager?.handleLLMNewToken(text, undefined, undefined, undefined, undefined, { chunk });
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
     yield new ChatGenerationChunk({
       text: '',
