@@ -92,4 +92,57 @@ describe('createTurnBatch', () => {
     ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('while a statement is in flight, the rows of the following turns wait and share the next one', async () => {
+    const calls: string[][] = [];
+    const releases: (() => void)[] = [];
+    const write = (rows: readonly Row[]) => {
+      calls.push(rows.map((row) => row.key));
+      return new Promise<void>((resolve) => releases.push(resolve));
+    };
+    const batch = createTurnBatch<Row>({ write, maxRows: 10 });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const first = batch.add({ key: 'a', value: 1 });
+    await turn();
+    const later = [batch.add({ key: 'b', value: 2 })];
+    await turn();
+    later.push(batch.add({ key: 'c', value: 3 }));
+    await turn();
+    await turn();
+    // One statement at a time: b and c wait for a's.
+    expect(calls).toEqual([['a']]);
+    releases[0]!();
+    await first;
+    await turn();
+    expect(calls).toEqual([['a'], ['b', 'c']]);
+    releases[1]!();
+    await Promise.all(later);
+  });
+
+  it('keeps the order of a key: a later row never completes before an earlier one', async () => {
+    const stored = new Map<string, number>();
+    const pending: { rows: readonly Row[]; resolve: () => void }[] = [];
+    // A database that completes the statements it holds in reverse order.
+    const write = (rows: readonly Row[]) => new Promise<void>((resolve) => pending.push({ rows, resolve }));
+    const batch = createTurnBatch<Row>({ write, maxRows: 10, key: (row) => row.key, maxInFlight: 1 });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const done = [batch.add({ key: 'run', value: 1 })];
+    await turn();
+    done.push(batch.add({ key: 'run', value: 2 }));
+    for (let round = 0; round < 4; round++) {
+      await turn();
+      for (const statement of pending.splice(0).reverse()) {
+        for (const row of statement.rows) stored.set(row.key, row.value);
+        statement.resolve();
+      }
+    }
+    await Promise.all(done);
+    expect(stored.get('run')).toBe(2);
+  });
+
+  it('refuses a maxInFlight that is not a positive integer', () => {
+    const write = async () => undefined;
+    for (const maxInFlight of [0, -1, 1.5, Number.NaN])
+      expect(() => createTurnBatch<Row>({ write, maxRows: 10, maxInFlight })).toThrow(RangeError);
+  });
 });

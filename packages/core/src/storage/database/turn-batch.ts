@@ -12,6 +12,14 @@ export interface TurnBatchOptions<T> {
    */
   readonly key?: (row: T) => string;
   readonly duplicates?: 'last' | 'first' | ((earlier: T, later: T) => T);
+  /**
+   * Statements in flight at once (default 1). A batch whose turn has ended while that many are
+   * in flight keeps taking rows and goes out when one completes (group commit): under load,
+   * fewer and larger statements instead of a queue of small ones for the pool. With 1, the
+   * statements complete in the order their rows were handed in, so a later row for a key never
+   * lands before an earlier one.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface TurnBatch<T> {
@@ -30,7 +38,8 @@ interface Entry<T> {
 
 /**
  * Rows handed in during one turn of the event loop (runs starting or ending together, say)
- * written by one statement at its end, instead of one statement each.
+ * written by one statement at its end, instead of one statement each; while the previous
+ * statement is still in flight, the rows of the following turns join the next one.
  */
 export function createTurnBatch<T>(options: TurnBatchOptions<T>): TurnBatch<T> {
   const { write, maxRows, key } = options;
@@ -67,18 +76,52 @@ export function createTurnBatch<T>(options: TurnBatchOptions<T>): TurnBatch<T> {
     );
   };
 
-  const start = (): Map<string | number, Entry<T>> => {
-    const batch = new Map<string | number, Entry<T>>();
+  const maxInFlight = options.maxInFlight ?? 1;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError('maxInFlight must be a positive integer');
+  /** Full batches, in order, waiting for a statement slot. */
+  const full: Map<string | number, Entry<T>>[] = [];
+  /** Whether the filling batch's turn has ended (it goes out as soon as a slot is free). */
+  let due = false;
+  let inFlight = 0;
+  let turnEnd = false;
+
+  const pump = (): void => {
+    while (inFlight < maxInFlight) {
+      let batch = full.shift();
+      if (!batch && due && filling) {
+        batch = filling;
+        filling = undefined;
+        due = false;
+      }
+      if (!batch) return;
+      inFlight++;
+      void send([...batch.values()]).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  };
+  const endTurnSoon = (): void => {
+    if (turnEnd) return;
+    turnEnd = true;
     setImmediate(() => {
-      if (filling === batch) filling = undefined;
-      void send([...batch.values()]);
+      turnEnd = false;
+      if (filling) due = true;
+      pump();
     });
-    return batch;
   };
 
   return {
     add(row) {
-      if (!filling || filling.size >= maxRows) filling = start();
+      if (filling && filling.size >= maxRows) {
+        full.push(filling);
+        filling = undefined;
+      }
+      if (!filling) {
+        filling = new Map();
+        due = false;
+      }
+      endTurnSoon();
       const batch = filling;
       return new Promise<void>((resolve, reject) => {
         const id = key ? key(row) : batch.size;
