@@ -195,6 +195,48 @@ for (const backend of BACKENDS) {
           expect(await batched.getTuple({ configurable: { thread_id: thread } })).toBeDefined();
       });
 
+      it('a thread said to be new is read without a statement, once; its first put ends the hint', async () => {
+        const statements: string[] = [];
+        const counting: Database = Object.create(handle.database) as Database;
+        counting.query = (sql: string, params?: readonly unknown[]) => {
+          statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
+          return handle.database.query(sql, params);
+        };
+        const hinted = createDatabaseCheckpointer({ database: counting });
+        await hinted.setup();
+        const selects = () => statements.filter((sql) => sql.startsWith('select thread_id')).length;
+        // A thread that has a checkpoint: the hint is consumed by one read, the next one reads it.
+        await hinted.put({ configurable: { thread_id: 'hint-old' } }, checkpointAt(1, { n: 1 }), metadata(1), {});
+        hinted.expectNewThread('hint-old');
+        statements.length = 0;
+        expect(await hinted.getTuple({ configurable: { thread_id: 'hint-old' } })).toBeUndefined();
+        expect(selects()).toBe(0);
+        expect((await hinted.getTuple({ configurable: { thread_id: 'hint-old' } }))?.checkpoint.channel_values).toEqual(
+          {
+            n: 1,
+          },
+        );
+        expect(selects()).toBe(1);
+        // A put ends the hint: the read that follows sees it.
+        hinted.expectNewThread('hint-new');
+        const stored = await hinted.put(
+          { configurable: { thread_id: 'hint-new' } },
+          checkpointAt(1, { n: 2 }),
+          metadata(1),
+          {},
+        );
+        expect((await hinted.getTuple({ configurable: { thread_id: 'hint-new' } }))?.checkpoint.channel_values).toEqual(
+          {
+            n: 2,
+          },
+        );
+        // A read of a given checkpoint never uses the hint; forgetNewThread ends it.
+        hinted.expectNewThread('hint-new');
+        expect(await hinted.getTuple(stored)).toBeDefined();
+        hinted.forgetNewThread('hint-new');
+        expect(await hinted.getTuple({ configurable: { thread_id: 'hint-new' } })).toBeDefined();
+      });
+
       it('list: newest first, by thread, namespace, before, limit and metadata filter', async () => {
         const thread = 'list';
         let config = { configurable: { thread_id: thread, checkpoint_ns: '' } } as {

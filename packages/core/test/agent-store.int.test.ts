@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { createAgentStore } from '../src/agent/agent-store.js';
 import { NotFoundError } from '../src/errors/errors.js';
-import { describeOnBackends } from './support/agent-harness.js';
+import { createHarness, describeOnBackends, finish } from './support/agent-harness.js';
 
 describeOnBackends('agent store sessions', ({ database }) => {
   it('ensureSession creates once, says so once, and keeps other orgs out', async () => {
@@ -55,5 +55,31 @@ describeOnBackends('agent store sessions', ({ database }) => {
     expect(await store.getRun('acme', runs[0]!)).toMatchObject({ status: 'paused', lastSeq: 40, holder: 'b' });
     // An unknown run changes nothing and fails nothing, as the single update did.
     await store.setStatus(randomUUID(), 'failed');
+  });
+
+  it('a run in a session it creates reads no checkpoint; the next run in that session reads the first', async () => {
+    const statements: string[] = [];
+    const counting = Object.create(database()) as ReturnType<typeof database>;
+    counting.query = (sql: string, params?: readonly unknown[]) => {
+      statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
+      return database().query(sql, params);
+    };
+    const h = await createHarness(counting, {
+      turns: [{ text: 'First answer.' }, (messages) => ({ text: `I had ${messages.length} messages` })],
+    });
+    try {
+      const checkpointReads = () => statements.filter((sql) => sql.startsWith('select thread_id')).length;
+      const first = await finish(await h.agent.run({ org: 'acme', message: 'One?' }));
+      expect(first.result.status).toBe('completed');
+      expect(checkpointReads()).toBe(0);
+      const second = await finish(
+        await h.agent.run({ org: 'acme', sessionId: first.result.sessionId, message: 'Two?' }),
+      );
+      expect(checkpointReads()).toBeGreaterThan(0);
+      // System prompt, the first exchange and the new message.
+      expect(second.result.text).toBe('I had 4 messages');
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -235,6 +235,7 @@ export function createAgent(options: AgentOptions): Agent {
     contexts.set(run.runId, context);
     controllers.set(run.runId, controller);
     const done = execute(context, controller, input, resumed).finally(() => {
+      databaseCheckpointer?.forgetNewThread(run.sessionId);
       contexts.delete(run.runId);
       controllers.delete(run.runId);
       inFlight.delete(done);
@@ -281,6 +282,8 @@ export function createAgent(options: AgentOptions): Agent {
         input: redacted,
         ...(options.instance ? { holder: options.instance } : {}),
       });
+      // A session this call created has no checkpoint: the graph's first read needs no statement.
+      if (created) databaseCheckpointer?.expectNewThread(sessionId);
       return start(
         { org, ...(input.user ? { user: input.user } : {}), sessionId, runId, modelName, lastSeq: 0 },
         firstInput(runId, redacted),

@@ -124,6 +124,8 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   private readonly regularWrites: TurnBatch<unknown[]>;
   /** The puts of checkpoints and writes not yet stored, per thread. */
   private readonly pending = new Map<string, Set<Promise<unknown>>>();
+  /** Threads known to have no checkpoint yet (`expectNewThread`). */
+  private readonly fresh = new Set<string>();
 
   constructor(options: DatabaseCheckpointerOptions) {
     super(options.serde);
@@ -168,8 +170,22 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     this.regularWrites = writes(false);
   }
 
+  /**
+   * Says that the thread has no checkpoint (its session was created a moment ago): the next read
+   * of its latest checkpoint answers "none" without a statement. The hint ends with that read,
+   * with the thread's first put, or with `forgetNewThread`.
+   */
+  expectNewThread(threadId: string): void {
+    this.fresh.add(threadId);
+  }
+
+  forgetNewThread(threadId: string): void {
+    this.fresh.delete(threadId);
+  }
+
   /** Tracks a put's promise under its thread until it settles. */
   private track<T>(threadId: string, stored: Promise<T>): Promise<T> {
+    this.fresh.delete(threadId);
     let set = this.pending.get(threadId);
     if (!set) this.pending.set(threadId, (set = new Set()));
     set.add(stored);
@@ -208,6 +224,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     await this.settled(threadId);
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const checkpointId = (config.configurable?.checkpoint_id as string | undefined) || undefined;
+    if (!checkpointId && this.fresh.delete(threadId)) return undefined;
     const { rows } = checkpointId
       ? await this.database.query<CheckpointRow>(
           `${SELECT_CHECKPOINT} where thread_id = $1 and checkpoint_ns = $2 and checkpoint_id = $3`,
