@@ -57,6 +57,33 @@ describeOnBackends('agent store sessions', ({ database }) => {
     await store.setStatus(randomUUID(), 'failed');
   });
 
+  it('createRun: runs created in one turn share an insert; a duplicate id fails only its caller', async () => {
+    const statements: string[] = [];
+    const counting = Object.create(database()) as ReturnType<typeof database>;
+    counting.query = (sql: string, params?: readonly unknown[]) => {
+      statements.push(sql.trim().slice(0, 30));
+      return database().query(sql, params);
+    };
+    const store = createAgentStore(counting);
+    await store.migrate();
+    const sessionId = randomUUID();
+    await store.ensureSession('acme', sessionId, true);
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    statements.length = 0;
+    await Promise.all(
+      ids.map((id) => store.createRun({ id, org: 'acme', sessionId, model: 'scripted', status: 'running' })),
+    );
+    expect(statements.filter((sql) => sql.startsWith('insert into aurora_agent_runs'))).toHaveLength(1);
+    for (const id of ids) expect(await store.getRun('acme', id)).toMatchObject({ sessionId, status: 'running' });
+    const fresh = randomUUID();
+    const results = await Promise.allSettled([
+      store.createRun({ id: ids[0]!, org: 'acme', sessionId, model: 'scripted', status: 'running' }),
+      store.createRun({ id: fresh, org: 'acme', sessionId, model: 'scripted', status: 'running', input: 'hi' }),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await store.getRun('acme', fresh)).toMatchObject({ input: 'hi' });
+  });
+
   it('a run in a session it creates reads no checkpoint; the next run in that session reads the first', async () => {
     const statements: string[] = [];
     const counting = Object.create(database()) as ReturnType<typeof database>;

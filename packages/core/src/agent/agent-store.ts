@@ -132,6 +132,18 @@ export function createAgentStore(database: Database): AgentStore {
       );
     },
   });
+  // Runs started in the same turn (or while the previous insert is in flight) share an insert;
+  // a row the database refuses (a duplicate id) fails only its own caller.
+  const runs = createTurnBatch<unknown[]>({
+    maxRows: 500,
+    write: async (rows) => {
+      await database.query(
+        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status, input, holder)
+         values ${valuesList(rows.length, 8)}`,
+        rows.flat(),
+      );
+    },
+  });
   const notFound = (what: string, id: string): NotFoundError =>
     new NotFoundError({ message: `No ${what} "${id}" in this org.`, details: { [what]: id } });
   return {
@@ -167,20 +179,16 @@ export function createAgentStore(database: Database): AgentStore {
       return rows[0].created;
     },
     async createRun(run) {
-      await database.query(
-        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status, input, holder)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          run.id,
-          run.org,
-          run.sessionId,
-          run.user ?? null,
-          run.model,
-          run.status,
-          run.input ?? null,
-          run.holder ?? null,
-        ],
-      );
+      await runs.add([
+        run.id,
+        run.org,
+        run.sessionId,
+        run.user ?? null,
+        run.model,
+        run.status,
+        run.input ?? null,
+        run.holder ?? null,
+      ]);
     },
     async getRun(org, runId) {
       const { rows } = await database.query<RunRow>('select * from aurora_agent_runs where id = $1', [runId]);
