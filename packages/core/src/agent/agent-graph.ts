@@ -136,6 +136,8 @@ export function buildAgentGraph(deps: AgentDeps, lookup: RunLookup, checkpointer
       if (carriesMoreThanText(chunk)) structured = structured ? structured.concat(chunk) : chunk;
     }
     tokens.flush();
+    // Under load, the step's bookkeeping waits behind the tokens of the runs still streaming.
+    if (deps.paceStepEnd) await deps.paceStepEnd();
     throwIfAborted(context);
     const usage = recordUsage(deps, context, structured ?? new AIMessage(''));
     const text = deps.redactor.redact(parts.join(''));

@@ -93,6 +93,14 @@ export interface AgentOptions {
   /** How often an elicitation's confirmation is polled for a decision (ms). Default 250. */
   readonly elicitationPollMs?: number;
   /**
+   * Model steps whose stream has ended that go on to their bookkeeping (the step's message and
+   * usage, checkpoints, the next node or the run's end) in each turn of the event loop; the
+   * others wait for the following turns, in order. A process streaming many runs at once keeps
+   * relaying tokens while runs that started together end together (docs/agent.md, "Step cost").
+   * Default: no limit.
+   */
+  readonly stepEndsPerTurn?: number;
+  /**
    * This process's id, stored on each run it starts or resumes (the run's holder): a server
    * with several processes finds the runs left `running` by one that is gone and resumes them
    * (see the server's run recovery). Default: none stored.

@@ -12,6 +12,7 @@ import { textOf, toHistory } from './agent-messages.js';
 import { freshCounters, type AgentStateType } from './agent-state.js';
 import { createAgentStore } from './agent-store.js';
 import type { Agent, AgentOptions, RunHandle, RunResult } from './agent-types.js';
+import { createTurnPacer } from './turn-pacer.js';
 import { createDatabaseCheckpointer } from './database-checkpointer.js';
 import { AURORA_RUN_CONTEXT_KEY, installFastLangChainContext } from './langchain-context.js';
 import type { AgentDeps, RunContext } from './run-context.js';
@@ -64,6 +65,7 @@ export function createAgent(options: AgentOptions): Agent {
     maxSteps: options.budgets?.maxSteps ?? 25,
     maxRepeats: Math.max(1, options.loopGuard?.maxRepeats ?? 3),
     elicitationPollMs: options.elicitationPollMs ?? 250,
+    ...(options.stepEndsPerTurn === undefined ? {} : { paceStepEnd: createTurnPacer(options.stepEndsPerTurn) }),
   };
   const databaseCheckpointer = options.checkpointer ? undefined : createDatabaseCheckpointer({ database });
   const checkpointer = options.checkpointer ?? databaseCheckpointer!;

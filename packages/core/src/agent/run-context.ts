@@ -35,4 +35,6 @@ export interface AgentDeps {
   readonly maxSteps: number;
   readonly maxRepeats: number;
   readonly elicitationPollMs: number;
+  /** Waits for the turn in which a model step whose stream ended goes on (`stepEndsPerTurn`). */
+  readonly paceStepEnd?: () => Promise<void>;
 }
