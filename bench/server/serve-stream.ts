@@ -45,6 +45,12 @@ if (mode === 'aurora') {
     AURORA_RATE_LIMIT_PER_MINUTE: '10000000',
     AURORA_RATE_LIMIT_PER_IP_PER_MINUTE: '10000000',
     ...(postgresUrl ? { AURORA_DATABASE_URL: postgresUrl } : {}),
+    // The pacing of run starts and step ends, when the bench is run with them set.
+    ...Object.fromEntries(
+      ['AURORA_MAX_STARTING_RUNS', 'AURORA_STEP_ENDS_PER_TURN'].flatMap((name) =>
+        process.env[name] ? [[name, process.env[name]]] : [],
+      ),
+    ),
     // Replicas (--replicas): Redis for the event bus, queue, cache and rate limits, as deployed.
     ...(process.env.BENCH_REDIS_URL
       ? {

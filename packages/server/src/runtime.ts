@@ -243,6 +243,9 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       // The run manager takes each run's events as they are emitted and stores them; clients
       // replay from storage, so no run keeps its events in memory.
       eventBuffer: 0,
+      // Runs that started together end together: their bookkeeping is spread over the turns of
+      // the event loop, behind the tokens of the runs still streaming (bench/README).
+      stepEndsPerTurn: config.stepEndsPerTurn ?? 4,
       onEvent: (event) => {
         tracing?.onRunEvent(event);
         if (event.type === 'tool-call.finished') {

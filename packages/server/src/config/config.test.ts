@@ -24,6 +24,8 @@ describe('loadConfig', () => {
     expect(config.redis).toBeUndefined();
     expect(config.s3).toBeUndefined();
     expect(config.vault).toBeUndefined();
+    expect(config).toMatchObject({ maxStartingRuns: 16, stepEndsPerTurn: 4 });
+    expect(loadConfig({ AURORA_STEP_ENDS_PER_TURN: '12' }).stepEndsPerTurn).toBe(12);
   });
 
   it('switches each store to its production adapter when its variables are set', () => {
@@ -60,6 +62,7 @@ describe('loadConfig', () => {
     [{ AURORA_MODEL: 'gpt-4' }, /^AURORA_MODEL: must be provider:model/],
     [{ AURORA_ROLE: 'boss' }, /^AURORA_ROLE: /],
     [{ AURORA_PLUGINS: 'aws,oracle' }, /^AURORA_PLUGINS: unknown built-in plugin "oracle"/],
+    [{ AURORA_STEP_ENDS_PER_TURN: '0' }, /^AURORA_STEP_ENDS_PER_TURN: /],
   ])('%j fails with one line naming the variable', (env, expected) => {
     const message = problem(env);
     expect(message).toMatch(expected);

@@ -120,6 +120,11 @@ export const CONFIG_VARIABLES = {
     description:
       'Agent runs starting at once per process (default 16); a burst beyond it waits its turn instead of crowding the database pool.',
   },
+  AURORA_STEP_ENDS_PER_TURN: {
+    schema: positiveInt,
+    description:
+      'Model steps whose stream has ended that go on to their bookkeeping in each turn of the event loop (default 4); the rest wait their turn behind the tokens still streaming.',
+  },
   AURORA_RUN_LEASE_SECONDS: {
     schema: positiveInt,
     description:
@@ -187,6 +192,8 @@ export interface ServerConfig {
   readonly approvalTtlMs: number;
   /** Agent runs in their start at once per process (unset: 16). */
   readonly maxStartingRuns?: number;
+  /** Model step ends that go on per turn of the event loop (unset: 4). */
+  readonly stepEndsPerTurn?: number;
   readonly runLeaseMs?: number;
   readonly otlpEndpoint?: string;
 }
@@ -349,6 +356,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     trustProxy: values.AURORA_TRUST_PROXY ?? false,
     approvalTtlMs: (values.AURORA_APPROVAL_TTL_SECONDS ?? 900) * 1000,
     maxStartingRuns: values.AURORA_MAX_STARTING_RUNS ?? 16,
+    stepEndsPerTurn: values.AURORA_STEP_ENDS_PER_TURN ?? 4,
     runLeaseMs: (values.AURORA_RUN_LEASE_SECONDS ?? 30) * 1000,
     ...(values.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT } : {}),
   };
