@@ -10,6 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../packages/core/src/testing/postgres.js';
+import { SEMI_SPACE_FLAG } from '../../packages/server/src/cli/node-flags.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { StatementCount } from './query-counter.js';
 import { cpuTimes, fmt, load, percentile, rssMb, sharedNow } from './stats.js';
@@ -133,7 +134,14 @@ async function measureTarget(
   };
   try {
     for (let index = 0; index < replicas; index++) {
-      const execArgv = profileDir && index === 0 ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+      const execArgv = [
+        // As `aurora start` and the image run the server (cli/node-flags.ts), unless
+        // BENCH_SERVER_NODE_FLAGS chooses another size.
+        ...(args[0] === 'aurora' && !process.env.BENCH_SERVER_NODE_FLAGS?.includes('semi-space')
+          ? [SEMI_SPACE_FLAG]
+          : []),
+        ...(profileDir && index === 0 ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ];
       children.push(await start(args, execArgv, profiled && index === 0, env));
     }
   } catch (error) {

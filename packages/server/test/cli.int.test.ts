@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createThrowawayDatabase, postgresAvailable } from '@aurora-ops/core/testing/postgres';
+import { SEMI_SPACE_FLAG } from '../src/cli/node-flags.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const bin = resolve(import.meta.dirname, '../src/bin.ts');
@@ -197,7 +198,7 @@ describe('aurora CLI', () => {
   }, 60_000);
 
   it.skipIf(relaunchSkip !== undefined)(
-    `on a Node with process.execve, start restarts itself (same pid) with --liftoff-only on its command line${relaunchSkip ? ` (skipped: ${relaunchSkip})` : ''}`,
+    `on a Node with process.execve, start restarts itself (same pid) with --liftoff-only and the semi-space size on its command line${relaunchSkip ? ` (skipped: ${relaunchSkip})` : ''}`,
     async () => {
       const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const run = aurora(
@@ -207,20 +208,23 @@ describe('aurora CLI', () => {
       );
       await listening(run);
       expect(cmdline(run.child.pid!)).toContain('--liftoff-only');
+      expect(cmdline(run.child.pid!)).toContain(SEMI_SPACE_FLAG);
       // Replaced before it printed anything: one "starting" line, not two.
       expect(run.output().stderr.match(/starting \(embedded stores/g)).toHaveLength(1);
       await new Promise((done) => setTimeout(done, 200)); // the banner comes just before the signal handlers
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
 
-      // AURORA_PGLITE_COMPILER=optimizing: no restart, no flag.
+      // AURORA_PGLITE_COMPILER=optimizing: no compiler flag; a semi-space size given is kept.
       const kept = aurora(
         ['start'],
         { AURORA_DATA_DIR: await dataDir(), AURORA_PORT: '0', AURORA_PGLITE_COMPILER: 'optimizing' },
-        { execPath: relaunchingNode! },
+        { execPath: relaunchingNode!, node: ['--max-semi-space-size=32'] },
       );
       await listening(kept);
       expect(cmdline(kept.child.pid!)).not.toContain('--liftoff-only');
+      expect(cmdline(kept.child.pid!)).not.toContain(SEMI_SPACE_FLAG);
+      expect(kept.output().stderr.match(/starting \(embedded stores/g)).toHaveLength(1);
       await new Promise((done) => setTimeout(done, 200));
       kept.child.kill('SIGTERM');
       expect(await kept.exited).toBe(0);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 // eslint-disable-next-line import-x/no-extraneous-dependencies -- `yaml` is a root devDependency of the workspace, resolved from the root node_modules
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, type ConfigVariable, loadConfig } from '../src/config/config.js';
+import { SEMI_SPACE_FLAG } from '../src/cli/node-flags.js';
 
 /**
  * Static checks of the deployment manifests under deploy/ against the server they deploy.
@@ -224,7 +225,7 @@ describe('deploy/Dockerfile', () => {
   it("runs the package's aurora bin as a non-root user, with a health check", () => {
     const manifest = JSON.parse(read(join(root, 'packages/server/package.json'))) as { bin: Record<string, string> };
     const bin = manifest.bin.aurora!.replace(/^\.\//, '');
-    expect(dockerfileText).toContain(`ENTRYPOINT ["node", "--liftoff-only", "${bin}"]`);
+    expect(dockerfileText).toContain(`ENTRYPOINT ["node", "--liftoff-only", "${SEMI_SPACE_FLAG}", "${bin}"]`);
     expect(dockerfileText).toContain('CMD ["start"]');
     expect(dockerfileText).toMatch(/^USER node$/m);
     expect(dockerfileText).toMatch(/^HEALTHCHECK .*\n?.*\/health/m);

@@ -3,6 +3,7 @@ import { AuroraError, ConfigurationError } from '@aurora-ops/core';
 import { Command } from 'commander';
 import { loadConfig, processEnvironment, type ServerConfig } from '../config/config.js';
 import { compactHeap } from './compact-heap.js';
+import { missingNodeFlags } from './node-flags.js';
 import { pgliteCompilerFlag } from '../stores/pglite-compiler.js';
 import { VERSION } from '../version.js';
 
@@ -11,10 +12,10 @@ export interface CliIo {
   readonly err: (line: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   /**
-   * Restarts this process with a V8 flag on its command line, or answers false when it cannot.
+   * Restarts this process with V8 flags on its command line, or answers false when it cannot.
    * Only the process's own io does (the `aurora` command); an embedding caller's never does.
    */
-  readonly relaunch?: (flag: string) => boolean;
+  readonly relaunch?: (flags: readonly string[]) => boolean;
 }
 
 type Execve = (file: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>) => never;
@@ -23,15 +24,16 @@ const defaultIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   env: processEnvironment(),
-  relaunch(flag) {
-    // V8 13 (Node 24) ignores `--liftoff-only` set at run time: it must be on the command line.
-    // `process.execve` (Node ≥ 22.15, not on Windows) replaces this process with one that has it:
-    // same pid, same stdio, nothing printed yet.
+  relaunch(flags) {
+    // V8 13 (Node 24) ignores `--liftoff-only` set at run time, and no V8 takes the young
+    // generation's size then: they must be on the command line. `process.execve` (Node ≥ 22.15,
+    // not on Windows) replaces this process with one that has them: same pid, same stdio,
+    // nothing printed yet.
     const execve = (process as { execve?: Execve }).execve;
     if (typeof execve !== 'function' || process.platform === 'win32') return false;
     return execve(
       process.execPath,
-      [process.execPath, flag, ...process.execArgv, ...process.argv.slice(1)],
+      [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)],
       processEnvironment(),
     );
   },
@@ -54,7 +56,9 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
   const settings = config(io, role === 'worker' ? { AURORA_ROLE: 'worker' } : {});
   const flag = pgliteCompilerFlag(settings);
   const onCommandLine = process.execArgv.includes('--liftoff-only');
-  if (flag && !onCommandLine && io.relaunch?.(flag) !== true) setFlagsFromString(flag);
+  const missing = missingNodeFlags(flag, process.execArgv, io.env.NODE_OPTIONS);
+  // Without a restart, the compiler flag still takes on Node 20; the semi-space size does not.
+  if (missing.length > 0 && io.relaunch?.(missing) !== true && flag && !onCommandLine) setFlagsFromString(flag);
   if (!settings.database && settings.pgliteCompiler === 'optimizing' && onCommandLine)
     io.err('aurora: AURORA_PGLITE_COMPILER=optimizing has no effect: node was started with --liftoff-only.');
   io.err(
