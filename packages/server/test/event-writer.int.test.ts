@@ -1,8 +1,8 @@
 /**
- * The process-wide event writer on the local PostgreSQL: batches are written concurrently,
- * and a flush resolves only once its own batch and every earlier one are stored (what the run
- * manager relies on before it publishes a non-token event); each run's consecutive tokens in a
- * batch are one row, and a failed row is retried as it was built.
+ * The process-wide event writer on the local PostgreSQL: one batch at a time, the flushes asked
+ * for meanwhile sharing the next one, and a flush resolves only once everything added before it
+ * is stored (what the run manager relies on before it publishes a non-token event); each run's
+ * consecutive tokens in a batch are one row, and a failed row is retried as it was built.
  */
 import type { Database, RunEvent } from '@aurora-ops/core';
 import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
@@ -45,17 +45,15 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     await throwaway?.drop();
   });
 
-  it('starts a batch while an earlier one is still being written, and resolves a flush after both', async () => {
-    // The first insert is held (a real statement that sleeps); the second must not queue behind it.
+  it('while a batch is being written, the flushes asked for wait and share the next statement', async () => {
+    // The first insert is held (a real statement that sleeps).
     let inserts = 0;
-    const started: number[] = [];
     const slowFirst: Database = new Proxy(database, {
       get(target, key) {
         if (key !== 'query') return Reflect.get(target, key) as unknown;
         return async (sql: string, params?: unknown[]) => {
           if (!sql.startsWith('insert into aurora_run_events')) return target.query(sql, params);
           const n = ++inserts;
-          started.push(performance.now());
           if (n === 1) await target.query('select pg_sleep(0.4)');
           return target.query(sql, params);
         };
@@ -67,19 +65,22 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
       const first = writer.flushNow();
       writer.add('acme', 'r1', token(2));
       const second = writer.flushNow();
+      writer.add('acme', 'r2', other(1, 'r2'));
+      const third = writer.flushNow();
       let secondDone = false;
       void second.then(() => (secondDone = true));
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(inserts).toBe(2); // the second batch went out while the first slept
-      expect(secondDone).toBe(false); // …but its flush waits for the earlier batch
-      await second;
-      const { rows } = await database.query<{ seq: number }>(
-        'select seq from aurora_run_events where run_id = $1 order by seq',
-        ['r1'],
+      expect(inserts).toBe(1); // the others wait for the batch being written…
+      expect(secondDone).toBe(false);
+      await Promise.all([second, third]);
+      expect(inserts).toBe(2); // …and then go out together
+      const { rows } = await database.query<{ run_id: string; seq: number }>(
+        "select run_id, seq from aurora_run_events where run_id in ('r1', 'r2') order by run_id, seq",
       );
-      expect(rows.map((row) => row.seq)).toEqual([1, 2]);
+      expect(rows.map((row) => `${row.run_id}:${row.seq}`)).toEqual(['r1:1', 'r1:2', 'r2:1']);
       await first;
       expect(await writer.flushNow()).toBeUndefined(); // nothing pending, nothing in flight
+      expect(inserts).toBe(2);
     } finally {
       await writer.close();
     }

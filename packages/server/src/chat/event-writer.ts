@@ -136,20 +136,31 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     }
   };
 
-  // Batches are written concurrently (stored order does not matter: rows are keyed and
-  // replayed by seq); a flush resolves once its own batch and every earlier one are stored.
-  const inFlight = new Set<Promise<void>>();
+  // One batch at a time (group commit): a flush asked for while a batch is being stored waits
+  // for it, then stores everything added by then in the next one. Under load (runs ending
+  // together, each asking for a flush before it publishes) that is a statement per batch, not
+  // one per turn of the event loop. A flush resolves once everything added before it is stored.
+  let storing: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
   const flushNow = (): Promise<void> => {
-    const earlier = [...inFlight];
-    if (pending.length === 0 && retry.length === 0)
-      return earlier.length === 0 ? Promise.resolve() : Promise.all(earlier).then(() => undefined);
+    if (queued) return queued;
+    if (storing) {
+      queued = storing.then(() => {
+        queued = undefined;
+        return flushNow();
+      });
+      return queued;
+    }
+    if (pending.length === 0 && retry.length === 0) return Promise.resolve();
     const rows = [...retry, ...toRows(pending)];
     pending = [];
     retry = [];
     const batch = store(rows);
-    inFlight.add(batch);
-    void batch.finally(() => inFlight.delete(batch));
-    return Promise.all([...earlier, batch]).then(() => undefined);
+    storing = batch;
+    void batch.then(() => {
+      if (storing === batch) storing = undefined;
+    });
+    return batch;
   };
 
   let soon: Promise<void> | undefined;
