@@ -141,7 +141,7 @@ describe('createTurnBatch', () => {
   });
 
   it('refuses a maxInFlight that is not a positive integer', () => {
-    const write = async () => undefined;
+    const write = () => Promise.resolve();
     for (const maxInFlight of [0, -1, 1.5, Number.NaN])
       expect(() => createTurnBatch<Row>({ write, maxRows: 10, maxInFlight })).toThrow(RangeError);
   });
