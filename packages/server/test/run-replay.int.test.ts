@@ -26,9 +26,20 @@ import { createMemoryEventBus, type EventBus } from '../src/chat/event-bus.js';
 import { operator, until } from './support/wait.js';
 import { createRunManager, type RunManager } from '../src/chat/run-manager.js';
 
-/** Streams `a0 … a4`, waits for `release()`, then `b0 … b4`. */
+/** Streams `a0 … a4`, waits for `release()`, then `b0 … b4`; after `hold()`, waits to begin. */
 class PausingModel extends BaseChatModel {
   private gate: { promise: Promise<void>; release: () => void } = PausingModel.gate();
+  private opening: Promise<void> = Promise.resolve();
+
+  /** The next stream waits before its first token until the returned function is called. */
+  hold(): () => void {
+    const { promise, release } = PausingModel.gate();
+    this.opening = promise;
+    return () => {
+      this.opening = Promise.resolve();
+      release();
+    };
+  }
 
   private static gate() {
     let release = (): void => undefined;
@@ -57,6 +68,7 @@ class PausingModel extends BaseChatModel {
     runManager?: CallbackManagerForLLMRun,
   ): AsyncGenerator<ChatGenerationChunk> {
     const gate = this.gate.promise;
+    await this.opening;
     for (const prefix of ['a', 'b']) {
       if (prefix === 'b') await gate;
       for (let index = 0; index < 5; index++) {
@@ -148,8 +160,23 @@ describe('replay while a run streams', () => {
   it('a client on another replica gets every token, in order, once', async () => {
     const holder = await manager({ eventFlushMs: 60_000 });
     const other = await manager({ replayGapWaitMs: 5_000 });
-    const { runId } = await holder.send(operator, { text: 'stream please' });
-    const direct = await follow(holder, runId);
+    // The sender's own listener, attached before the first event: no replay on the holder asks
+    // it to store what is pending. The model begins once run.started is out (stored before it is
+    // published), so its tokens are live and unstored when the other replica reads.
+    const open = model.hold();
+    const heard: RunEvent[] = [];
+    const { runId, unsubscribe } = await holder.send(
+      operator,
+      { text: 'stream please' },
+      { onEvent: (event) => heard.push(event) },
+    );
+    const direct = {
+      events: heard,
+      stop: () => unsubscribe?.(),
+      tokens: () => heard.filter((event) => event.type === 'token.streamed').length,
+    };
+    await until(() => heard.some((event) => event.type === 'run.started'), 'run.started');
+    open();
     await until(() => direct.tokens() === 5, 'the first five tokens');
 
     // The other replica finds run.started stored, not the five tokens: they are on the holder's

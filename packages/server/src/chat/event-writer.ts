@@ -137,23 +137,17 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   };
 
   // One batch at a time (group commit): a flush asked for while a batch is being stored waits
-  // for it, then stores everything added by then in the next one. Under load (runs ending
-  // together, each asking for a flush before it publishes) that is a statement per batch, not
-  // one per turn of the event loop. A flush resolves once everything added before it is stored.
+  // for it; what was added up to each such flush then goes out in one statement. Under load
+  // (runs ending together, each asking for a flush before it publishes) that is a statement per
+  // batch, not one per turn of the event loop. A flush resolves once everything added before it
+  // is stored; what is added after it waits for a later flush or the next tick, as before.
   let storing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
-  const flushNow = (): Promise<void> => {
-    if (queued) return queued;
-    if (storing) {
-      queued = storing.then(() => {
-        queued = undefined;
-        return flushNow();
-      });
-      return queued;
-    }
-    if (pending.length === 0 && retry.length === 0) return Promise.resolve();
-    const rows = [...retry, ...toRows(pending)];
-    pending = [];
+  /** What the flushes asked for during the current batch cover, in the order it was added. */
+  let next: typeof pending = [];
+  const write = (entries: typeof pending): Promise<void> => {
+    if (entries.length === 0 && retry.length === 0) return Promise.resolve();
+    const rows = [...retry, ...toRows(entries)];
     retry = [];
     const batch = store(rows);
     storing = batch;
@@ -161,6 +155,19 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
       if (storing === batch) storing = undefined;
     });
     return batch;
+  };
+  const flushNow = (): Promise<void> => {
+    const entries = pending;
+    pending = [];
+    if (!storing) return write(entries);
+    next.push(...entries);
+    queued ??= storing.then(() => {
+      queued = undefined;
+      const covered = next;
+      next = [];
+      return write(covered);
+    });
+    return queued;
   };
 
   let soon: Promise<void> | undefined;
