@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabaseCheckpointer, type DatabaseCheckpointer } from '../src/agent/database-checkpointer.js';
 import { InvalidInputError } from '../src/errors/errors.js';
 import type { Database } from '../src/storage/database/database.js';
-import { BACKENDS } from './support/agent-harness.js';
+import { BACKENDS, countingDatabase } from './support/agent-harness.js';
 
 function checkpointAt(step: number, values: Record<string, unknown> = {}): Checkpoint {
   return {
@@ -137,12 +137,7 @@ for (const backend of BACKENDS) {
       });
 
       it('the checkpoints and writes of one turn share an insert; reads see them; a bad row fails alone', async () => {
-        const statements: string[] = [];
-        const counting: Database = Object.create(handle.database) as Database;
-        counting.query = (sql: string, params?: readonly unknown[]) => {
-          statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
-          return handle.database.query(sql, params);
-        };
+        const { database: counting, statements } = countingDatabase(handle.database);
         const batched = createDatabaseCheckpointer({ database: counting });
         await batched.setup();
         statements.length = 0;
@@ -196,12 +191,7 @@ for (const backend of BACKENDS) {
       });
 
       it('a thread said to be new is read without a statement, once; its first put ends the hint', async () => {
-        const statements: string[] = [];
-        const counting: Database = Object.create(handle.database) as Database;
-        counting.query = (sql: string, params?: readonly unknown[]) => {
-          statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
-          return handle.database.query(sql, params);
-        };
+        const { database: counting, statements } = countingDatabase(handle.database);
         const hinted = createDatabaseCheckpointer({ database: counting });
         await hinted.setup();
         const selects = () => statements.filter((sql) => sql.startsWith('select thread_id')).length;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { createAgentStore } from '../src/agent/agent-store.js';
 import { NotFoundError } from '../src/errors/errors.js';
-import { createHarness, describeOnBackends, finish } from './support/agent-harness.js';
+import { countingDatabase, createHarness, describeOnBackends, finish } from './support/agent-harness.js';
 
 describeOnBackends('agent store sessions', ({ database }) => {
   it('ensureSession creates once, says so once, and keeps other orgs out', async () => {
@@ -32,12 +32,7 @@ describeOnBackends('agent store sessions', ({ database }) => {
   });
 
   it('setStatus: runs changed in one turn share an update; two changes of one run merge as written in order', async () => {
-    const statements: string[] = [];
-    const counting = Object.create(database()) as ReturnType<typeof database>;
-    counting.query = (sql: string, params?: readonly unknown[]) => {
-      statements.push(sql.trim().slice(0, 25));
-      return database().query(sql, params);
-    };
+    const { database: counting, statements } = countingDatabase(database());
     const store = createAgentStore(counting);
     await store.migrate();
     const sessionId = randomUUID();
@@ -58,12 +53,7 @@ describeOnBackends('agent store sessions', ({ database }) => {
   });
 
   it('createRun: runs created in one turn share an insert; a duplicate id fails only its caller', async () => {
-    const statements: string[] = [];
-    const counting = Object.create(database()) as ReturnType<typeof database>;
-    counting.query = (sql: string, params?: readonly unknown[]) => {
-      statements.push(sql.trim().slice(0, 30));
-      return database().query(sql, params);
-    };
+    const { database: counting, statements } = countingDatabase(database());
     const store = createAgentStore(counting);
     await store.migrate();
     const sessionId = randomUUID();
@@ -85,12 +75,7 @@ describeOnBackends('agent store sessions', ({ database }) => {
   });
 
   it('a run in a session it creates reads no checkpoint; the next run in that session reads the first', async () => {
-    const statements: string[] = [];
-    const counting = Object.create(database()) as ReturnType<typeof database>;
-    counting.query = (sql: string, params?: readonly unknown[]) => {
-      statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
-      return database().query(sql, params);
-    };
+    const { database: counting, statements } = countingDatabase(database());
     const h = await createHarness(counting, {
       turns: [{ text: 'First answer.' }, (messages) => ({ text: `I had ${messages.length} messages` })],
     });

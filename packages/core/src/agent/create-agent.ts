@@ -12,10 +12,10 @@ import { textOf, toHistory } from './agent-messages.js';
 import { freshCounters, type AgentStateType } from './agent-state.js';
 import { createAgentStore } from './agent-store.js';
 import type { Agent, AgentOptions, RunHandle, RunResult } from './agent-types.js';
-import { createTurnPacer } from './turn-pacer.js';
 import { createDatabaseCheckpointer } from './database-checkpointer.js';
 import { AURORA_RUN_CONTEXT_KEY, installFastLangChainContext } from './langchain-context.js';
 import type { AgentDeps, RunContext } from './run-context.js';
+import { createTurnPacer } from './turn-pacer.js';
 import { eventError } from './tool-execution.js';
 
 const TERMINAL: readonly string[] = ['completed', 'cancelled', 'failed', 'budget-exceeded', 'loop-detected'];

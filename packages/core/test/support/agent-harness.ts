@@ -250,6 +250,17 @@ export async function createHarness(database: Database, options: HarnessOptions)
   };
 }
 
+/** `database` with the start of every statement it is sent recorded (whitespace collapsed). */
+export function countingDatabase(database: Database): { database: Database; statements: string[] } {
+  const statements: string[] = [];
+  const counting = Object.create(database) as Database;
+  counting.query = (sql: string, params?: readonly unknown[]) => {
+    statements.push(sql.replace(/\s+/g, ' ').trim().slice(0, 40));
+    return database.query(sql, params);
+  };
+  return { database: counting, statements };
+}
+
 /** Drains a run's events and waits for its result. */
 export async function finish(handle: RunHandle): Promise<{ events: RunEvent[]; result: RunResult }> {
   const events: RunEvent[] = [];
