@@ -31,12 +31,18 @@ describeOnBackends('agent store sessions', ({ database }) => {
     expect(rows[0]?.n).toBe(1);
   });
 
-  it('setStatus: runs changed in one turn share an update; two changes of one run merge as written in order', async () => {
+  /** A migrated store whose statements are recorded, and a session of org acme in it. */
+  const countedStore = async () => {
     const { database: counting, statements } = countingDatabase(database());
     const store = createAgentStore(counting);
     await store.migrate();
     const sessionId = randomUUID();
     await store.ensureSession('acme', sessionId, true);
+    return { store, statements, sessionId };
+  };
+
+  it('setStatus: runs changed in one turn share an update; two changes of one run merge as written in order', async () => {
+    const { store, statements, sessionId } = await countedStore();
     const runs = Array.from({ length: 20 }, () => randomUUID());
     for (const id of runs)
       await store.createRun({ id, org: 'acme', sessionId, model: 'scripted', status: 'running', holder: 'a' });
@@ -53,11 +59,7 @@ describeOnBackends('agent store sessions', ({ database }) => {
   });
 
   it('createRun: runs created in one turn share an insert; a duplicate id fails only its caller', async () => {
-    const { database: counting, statements } = countingDatabase(database());
-    const store = createAgentStore(counting);
-    await store.migrate();
-    const sessionId = randomUUID();
-    await store.ensureSession('acme', sessionId, true);
+    const { store, statements, sessionId } = await countedStore();
     const ids = Array.from({ length: 12 }, () => randomUUID());
     statements.length = 0;
     await Promise.all(

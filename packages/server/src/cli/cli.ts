@@ -58,7 +58,7 @@ async function start(io: CliIo, role: 'all' | 'server' | 'worker'): Promise<void
   const onCommandLine = process.execArgv.includes('--liftoff-only');
   const missing = missingNodeFlags(flag, process.execArgv, io.env.NODE_OPTIONS);
   // Without a restart, the compiler flag still takes on Node 20; the semi-space size does not.
-  if (missing.length > 0 && io.relaunch?.(missing) !== true && flag && !onCommandLine) setFlagsFromString(flag);
+  if (missing.length > 0 && io.relaunch?.(missing) !== true && flag && missing.includes(flag)) setFlagsFromString(flag);
   if (!settings.database && settings.pgliteCompiler === 'optimizing' && onCommandLine)
     io.err('aurora: AURORA_PGLITE_COMPILER=optimizing has no effect: node was started with --liftoff-only.');
   io.err(
