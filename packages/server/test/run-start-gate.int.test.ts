@@ -1,13 +1,16 @@
 /**
  * A burst of chat messages beyond `startConcurrency`: the real agent on PGlite, the real
- * confirmation service and run manager, a model that holds each call until the test lets it
- * answer. At most that many runs are in their start at once, the rest wait their turn in
- * order, and every run completes: none fails or is lost.
+ * confirmation service and run manager. A start (the session and run rows, `run.started`
+ * stored) holds one of the turns; a run waiting for its model does not. The test holds the
+ * statements that store run events until it lets them through, and a model that holds each
+ * call: at most that many runs are in their start at once, the rest wait their turn in order,
+ * a run waiting for its model frees its turn, and every run completes: none fails or is lost.
  */
 import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import { createConfirmationService, createMemoryAuditSink, createSecretRedactor } from '@aurora-ops/core';
 import { createAgent, createScriptedChatModel } from '@aurora-ops/core/agent';
 import { createMcpHost } from '@aurora-ops/core/mcp-host';
+import type { Database } from '@aurora-ops/core';
 import { createPgliteDatabase } from '@aurora-ops/core/storage/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventBus } from '../src/chat/event-bus.js';
@@ -15,7 +18,21 @@ import { operator, until } from './support/wait.js';
 import { createRunManager, type RunManager } from '../src/chat/run-manager.js';
 
 describe('run starts beyond startConcurrency wait their turn', () => {
-  const database = createPgliteDatabase({ vector: false });
+  const store = createPgliteDatabase({ vector: false });
+  /** While `holding`, each statement storing run events waits until the test lets it through. */
+  let holding = false;
+  const heldStores: (() => void)[] = [];
+  const database = Object.create(store) as Database;
+  database.query = async (sql: string, params?: readonly unknown[]) => {
+    if (holding && sql.includes('insert into aurora_run_events')) {
+      await new Promise<void>((release) => heldStores.push(release));
+    }
+    return store.query(sql, params);
+  };
+  const letStoresThrough = (): void => {
+    holding = false;
+    for (const release of heldStores.splice(0)) release();
+  };
   const host = createMcpHost();
   /** The message of each model call, in call order, and the releases of the calls still held. */
   const asked: string[] = [];
@@ -53,41 +70,41 @@ describe('run starts beyond startConcurrency wait their turn', () => {
     await runs.migrate();
   });
   afterAll(async () => {
+    letStoresThrough();
     for (const release of held) release();
     if (!closed) await runs?.close();
     await host.close();
-    await database.close();
+    await store.close();
   });
 
-  it('admits two at a time, in order, and completes all six', async () => {
+  it('admits two starts at a time, in order; a run waiting for its model frees its turn; all six complete', async () => {
     const messages = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
     const queued: string[] = [];
+    holding = true;
     const sent = messages.map((text) =>
       runs.send(operator, { text }, { onQueued: (ahead) => queued.push(`${text} behind ${ahead}`) }),
     );
-    await until(() => asked.length === 2, 'the first two model calls');
-    // The others wait for a turn: no model call, no run row yet, no failure.
+    // The first two are in their start until their run.started is stored: the others wait
+    // for a turn (no model call, no run row yet, no failure).
+    await until(() => heldStores.length > 0 && asked.length === 2, 'the first two starts');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(asked).toEqual(['m0', 'm1']);
     expect(runs.waitingToStart()).toBe(4);
     // Each waiting sender heard so at once, with its place (the WebSocket's `run.queued`).
     expect(queued).toEqual(['m2 behind 0', 'm3 behind 1', 'm4 behind 2', 'm5 behind 3']);
 
-    // Each answer frees one turn, and the next message in order takes it.
-    held.shift()?.();
-    await until(() => asked.length === 3, 'the third model call');
-    expect(asked[2]).toBe('m2');
-    expect(runs.waitingToStart()).toBe(3);
-    while (asked.length < messages.length || held.length > 0) {
-      held.shift()?.();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // Stored, the starts free their turns while every model call is still unanswered: a run
+    // waiting for its model (a provider's time to first token) holds no turn.
+    letStoresThrough();
+    await until(() => asked.length === messages.length, 'every model call', 10_000);
     expect(asked).toEqual(messages);
+    expect(held).toHaveLength(messages.length);
     expect(runs.waitingToStart()).toBe(0);
 
+    for (const release of held.splice(0)) release();
     const started = await Promise.all(sent);
+    await until(() => runs.active() === 0, 'the runs to end');
     for (const { runId } of started) {
-      await until(() => runs.active() === 0, 'the runs to end');
       const events = await runs.events(operator, runId);
       expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'completed' });
     }
@@ -95,14 +112,16 @@ describe('run starts beyond startConcurrency wait their turn', () => {
 
   it('a start still waiting when the server closes is refused with UNAVAILABLE, not left hanging', async () => {
     asked.length = 0;
+    holding = true;
     const sent = ['w0', 'w1', 'w2'].map((text) => runs.send(operator, { text }));
-    await until(() => asked.length === 2 && runs.waitingToStart() === 1, 'two runs held and one waiting');
+    await until(() => heldStores.length > 0 && runs.waitingToStart() === 1, 'two starts in and one waiting');
     const closing = runs.close();
     closed = true;
     await expect(sent[2]).rejects.toMatchObject({
       code: 'UNAVAILABLE',
       message: expect.stringContaining('shutting down'),
     });
+    letStoresThrough();
     for (const release of held.splice(0)) release();
     await closing;
     // The two admitted runs were started (they have ids); only the waiting one was refused.

@@ -121,9 +121,9 @@ export interface RunManagerOptions {
   readonly metrics?: RunManagerMetrics;
   /**
    * Runs in their start at once in this process (default 16). A run's start (session and run
-   * rows, the first checkpoint) is the database-heavy part of it; a burst of starts beyond the
+   * rows, `run.started` stored) is the database-heavy part of it; a burst of starts beyond the
    * pool only queues on it and can time out there, so later starts wait here instead, in order,
-   * until an earlier run has begun to answer.
+   * until an earlier start is stored. A run waiting for its model's first token holds no turn.
    */
   readonly startConcurrency?: number;
   /** Between batches of stored tokens (default 250 ms); other events are stored at once. */
@@ -371,6 +371,9 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       for (let event = waiting?.shift(); event; event = waiting?.shift()) {
         if (event.type !== 'token.streamed') await writer.flush();
         publish(event);
+        // The start's statements (session, run row, this event) are done: the next run may
+        // start while this one waits for its model.
+        if (event.type === 'run.started') started();
       }
       waiting = undefined;
     };
@@ -383,7 +386,6 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       void current.then(clear, clear);
     };
     const hear = (event: RunEvent): void => {
-      if (event.type !== 'run.started') started();
       writer.add(org, event.runId, event);
       if (waiting) waiting.push(event);
       else if (event.type === 'token.streamed') publish(event);

@@ -118,7 +118,7 @@ export const CONFIG_VARIABLES = {
   AURORA_MAX_STARTING_RUNS: {
     schema: positiveInt,
     description:
-      'Agent runs starting at once per process (default 16); a burst beyond it waits its turn instead of crowding the database pool.',
+      'Runs in their start (rows and run.started stored) at once per process (default 16); a burst beyond it waits its turn instead of crowding the database pool.',
   },
   AURORA_STEP_ENDS_PER_TURN: {
     schema: positiveInt,
