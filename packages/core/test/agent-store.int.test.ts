@@ -1,7 +1,8 @@
 /**
  * The agent's session and run rows on PostgreSQL and PGlite: a session is created once, in one
  * statement, and reported as new only to the call that created it; another org's session is
- * NotFound whether asked to create it or not.
+ * NotFound whether asked to create it or not. Sessions whose ids the agent made up, and runs,
+ * started together share one insert each.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -74,6 +75,45 @@ describeOnBackends('agent store sessions', ({ database }) => {
     ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
     expect(await store.getRun('acme', fresh)).toMatchObject({ input: 'hi' });
+  });
+
+  it('createSession: sessions made up in one turn share an insert; a duplicate id fails only its caller', async () => {
+    const { store, statements } = await countedStore();
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    statements.length = 0;
+    await Promise.all(ids.map((id) => store.createSession('acme', id)));
+    expect(statements.filter((sql) => sql.startsWith('insert into aurora_agent_sessions'))).toHaveLength(1);
+    for (const id of ids) expect(await store.ensureSession('acme', id, false)).toBe(false);
+    await expect(store.ensureSession('globex', ids[0]!, false)).rejects.toSatisfy(NotFoundError.isInstance);
+    const fresh = randomUUID();
+    const results = await Promise.allSettled([
+      store.createSession('acme', ids[0]!),
+      store.createSession('acme', fresh),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled']);
+    expect(await store.ensureSession('acme', fresh, false)).toBe(false);
+  });
+
+  it('runs in new sessions started together share the session insert and the run insert', async () => {
+    const { database: counting, statements } = countingDatabase(database());
+    const h = await createHarness(counting, { turns: [{ text: 'Fine.' }], repeatLast: true });
+    try {
+      await h.agent.run({ org: 'acme', message: 'warm-up' }).then(finish);
+      statements.length = 0;
+      const handles = await Promise.all(
+        Array.from({ length: 8 }, () => h.agent.run({ org: 'acme', message: 'Status?' })),
+      );
+      const results = await Promise.all(handles.map((handle) => finish(handle)));
+      expect(new Set(results.map(({ result }) => result.sessionId)).size).toBe(8);
+      for (const { result } of results) expect(result.status).toBe('completed');
+      const count = (start: string) => statements.filter((sql) => sql.startsWith(start)).length;
+      expect(count('insert into aurora_agent_sessions')).toBe(1);
+      expect(count('insert into aurora_agent_runs')).toBe(1);
+      // No look-up of a session whose id the call made up.
+      expect(count('with inserted as')).toBe(0);
+    } finally {
+      await h.close();
+    }
   });
 
   it('a run in a session it creates reads no checkpoint; the next run in that session reads the first', async () => {

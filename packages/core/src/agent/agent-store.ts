@@ -86,6 +86,12 @@ export interface AgentStore {
    * it is created if missing. True when this call created it (it has no runs yet).
    */
   ensureSession(org: string, sessionId: string, create: boolean): Promise<boolean>;
+  /**
+   * Creates a session whose id the caller has just made up (a random UUID): there is no
+   * existing row to look for, so the sessions created in one turn share one insert. A
+   * duplicate id fails only its caller.
+   */
+  createSession(org: string, sessionId: string): Promise<void>;
   createRun(run: Omit<StoredRun, 'lastSeq'>): Promise<void>;
   getRun(org: string, runId: string): Promise<StoredRun>;
   /** Runs of a session that are paused or running, newest first. */
@@ -144,6 +150,17 @@ export function createAgentStore(database: Database): AgentStore {
       );
     },
   });
+  // Sessions made up by the runs starting in one turn (or while the previous insert is in
+  // flight) share an insert, as their runs' rows do.
+  const sessions = createTurnBatch<unknown[]>({
+    maxRows: 500,
+    write: async (rows) => {
+      await database.query(
+        `insert into aurora_agent_sessions (id, org) values ${valuesList(rows.length, 2)}`,
+        rows.flat(),
+      );
+    },
+  });
   const notFound = (what: string, id: string): NotFoundError =>
     new NotFoundError({ message: `No ${what} "${id}" in this org.`, details: { [what]: id } });
   return {
@@ -177,6 +194,9 @@ export function createAgentStore(database: Database): AgentStore {
           );
       if (rows[0]?.org !== org) throw notFound('session', sessionId);
       return rows[0].created;
+    },
+    async createSession(org, sessionId) {
+      await sessions.add([sessionId, org]);
     },
     async createRun(run) {
       await runs.add([

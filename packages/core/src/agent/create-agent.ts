@@ -259,7 +259,11 @@ export function createAgent(options: AgentOptions): Agent {
       }
       await ready();
       const sessionId = input.sessionId === undefined ? randomUUID() : requireText(input.sessionId, 'sessionId');
-      const created = await store.ensureSession(org, sessionId, true);
+      let created = true;
+      // A session id made up here has no row to look for: the insert is shared with the runs
+      // starting alongside.
+      if (input.sessionId === undefined) await store.createSession(org, sessionId);
+      else created = await store.ensureSession(org, sessionId, true);
       // A session this call created has no runs to supersede.
       for (const open of created ? [] : await store.openRuns(org, sessionId)) {
         if (contexts.has(open.id)) {
