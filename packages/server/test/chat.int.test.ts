@@ -164,6 +164,29 @@ describe('chat over the WebSocket', () => {
     viewer.send({ type: 'message.send', text: 'hello' });
     expect((await viewer.waitFor((m) => m.type === 'error')).error.code).toBe('FORBIDDEN');
   });
+
+  it("an operator's API key of role viewer opens a viewer's WebSocket: it can neither start a run nor approve", async () => {
+    const key = await harness.api('/api/v1/api-keys', {
+      token: harness.users.operator.token,
+      body: { name: 'read-only', role: 'viewer' },
+    });
+    expect(key.status).toBe(201);
+    const readOnly = await harness.connect({ ...harness.users.operator, token: key.body.key, role: 'viewer' });
+    readOnly.send({ type: 'message.send', text: 'hello' });
+    expect((await readOnly.waitFor((m) => m.type === 'error')).error.code).toBe('FORBIDDEN');
+
+    const operator = await harness.connect(harness.users.operator);
+    operator.send({ type: 'message.send', text: 'please delete i-0key' });
+    const accepted = await operator.waitFor((m) => m.type === 'run.accepted');
+    const requested = await operator.waitFor((m) => m.type === 'confirmation.requested' && m.runId === accepted.runId);
+    const before = harness.calls.deleted.length;
+    const approver = await harness.connect({ ...harness.users.operator, token: key.body.key, role: 'viewer' });
+    approver.send({ type: 'confirmation.respond', confirmationId: requested.confirmationId, decision: 'approve' });
+    expect((await approver.waitFor((m) => m.type === 'error')).error.code).toBe('FORBIDDEN');
+    operator.send({ type: 'confirmation.respond', confirmationId: requested.confirmationId, decision: 'reject' });
+    await operator.waitFor((m) => finished(accepted.runId)(m) && m.status === 'completed');
+    expect(harness.calls.deleted).toHaveLength(before);
+  });
 });
 
 describe('the same stream over SSE', () => {

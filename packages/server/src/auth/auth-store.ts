@@ -86,6 +86,15 @@ export const AUTH_MIGRATIONS: readonly Migration[] = [
         expires_at timestamptz not null
       );`,
   },
+  {
+    version: 2,
+    name: 'one-time tokens carry the role and means of the principal they were issued to',
+    // Null in the tokens issued before (they live 60 s): the user's role, as then.
+    up: `
+      alter table aurora_one_time_tokens
+        add column role text check (role in ('viewer', 'operator', 'admin')),
+        add column via text check (via in ('session', 'api-key'));`,
+  },
 ];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -130,10 +139,15 @@ export interface AuthStore {
   updateUser(org: string, id: string, change: { role?: Role; disabled?: boolean; password?: string }): Promise<User>;
   /** Email + password → principal, or `undefined` (never says which part was wrong). */
   verifyPassword(email: string, password: string): Promise<Principal | undefined>;
-  /** A single-use token (login link or WebSocket connection), valid `ttlMs`. */
+  /**
+   * A single-use token (login link or WebSocket connection), valid `ttlMs`. It carries the
+   * principal's role and means when given: whoever uses it gets no more than that role (an API
+   * key of role viewer opens a viewer's WebSocket), nor more than the user's role at that time.
+   * Without a role, the user's role.
+   */
   issueOneTimeToken(
     purpose: 'login' | 'websocket',
-    principal: { org: string; userId: string },
+    principal: { org: string; userId: string; role?: Role; via?: Principal['via'] },
     ttlMs: number,
   ): Promise<string>;
   /** Consumes a single-use token: the first caller gets the principal, any later one `undefined`. */
@@ -269,21 +283,40 @@ export function createAuthStore(database: Database): AuthStore {
     async issueOneTimeToken(purpose, principal, ttlMs) {
       await ready();
       const value = token(purpose === 'login' ? 'aurl_' : 'aurw_');
+      // The role and means it was issued to go with it: an API key of role viewer gets a viewer's
+      // WebSocket, not its user's role.
       await database.query(
-        'insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at) values ($1, $2, $3, $4, $5)',
-        [sha256(value), purpose, principal.org, principal.userId, new Date(Date.now() + ttlMs)],
+        `insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at, role, via)
+         values ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          sha256(value),
+          purpose,
+          principal.org,
+          principal.userId,
+          new Date(Date.now() + ttlMs),
+          principal.role ?? null,
+          principal.via ?? null,
+        ],
       );
       return value;
     },
     async consumeOneTimeToken(purpose, value) {
       await ready();
-      const { rows } = await database.query<{ org: string; user_id: string; expires_at: Date | string }>(
-        'delete from aurora_one_time_tokens where hash = $1 and purpose = $2 returning org, user_id, expires_at',
+      // Used up and its user read in one statement; a disabled user's token is used up too.
+      const { rows } = await database.query<
+        UserRow & { token_expires_at: Date | string; token_role: Role | null; token_via: Principal['via'] | null }
+      >(
+        `with used as (
+           delete from aurora_one_time_tokens where hash = $1 and purpose = $2
+           returning org, user_id, expires_at, role, via)
+         select u.*, used.expires_at as token_expires_at, used.role as token_role, used.via as token_via
+         from used join aurora_users u on u.id = used.user_id and u.org = used.org and not u.disabled`,
         [sha256(value), purpose],
       );
       const row = rows[0];
-      if (!row || new Date(row.expires_at).getTime() < Date.now()) return undefined;
-      return store.principalFor(row.org, row.user_id);
+      if (!row || new Date(row.token_expires_at).getTime() < Date.now()) return undefined;
+      // Never more than the user's role now (principalOf caps it), nor than the token's.
+      return principalOf(row, row.token_via ?? 'session', row.token_role ?? row.role);
     },
     async createApiKey(principal, input) {
       await ready();
