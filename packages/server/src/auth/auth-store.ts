@@ -283,8 +283,8 @@ export function createAuthStore(database: Database): AuthStore {
     async issueOneTimeToken(purpose, principal, ttlMs) {
       await ready();
       const value = token(purpose === 'login' ? 'aurl_' : 'aurw_');
-      // The role and means it was issued to go with it: an API key of role viewer gets a viewer's
-      // WebSocket, not its user's role.
+      // The token carries the role and means of the principal it is issued to: an API key of
+      // role viewer gets a viewer's WebSocket, not its user's role.
       await database.query(
         `insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at, role, via)
          values ($1, $2, $3, $4, $5, $6, $7)`,
