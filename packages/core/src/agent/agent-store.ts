@@ -138,29 +138,30 @@ export function createAgentStore(database: Database): AgentStore {
       );
     },
   });
-  // Runs started in the same turn (or while the previous insert is in flight) share an insert;
+  // Rows handed in during one turn (or while the previous insert is in flight) share an insert;
   // a row the database refuses (a duplicate id) fails only its own caller.
-  const runs = createTurnBatch<unknown[]>({
-    maxRows: 500,
-    write: async (rows) => {
-      await database.query(
-        `insert into aurora_agent_runs (id, org, session_id, user_id, model, status, input, holder)
-         values ${valuesList(rows.length, 8)}`,
-        rows.flat(),
-      );
-    },
-  });
-  // Sessions made up by the runs starting in one turn (or while the previous insert is in
-  // flight) share an insert, as their runs' rows do.
-  const sessions = createTurnBatch<unknown[]>({
-    maxRows: 500,
-    write: async (rows) => {
-      await database.query(
-        `insert into aurora_agent_sessions (id, org) values ${valuesList(rows.length, 2)}`,
-        rows.flat(),
-      );
-    },
-  });
+  const sharedInsert = (table: string, columns: readonly string[]) =>
+    createTurnBatch<unknown[]>({
+      maxRows: 500,
+      write: async (rows) => {
+        await database.query(
+          `insert into ${table} (${columns.join(', ')}) values ${valuesList(rows.length, columns.length)}`,
+          rows.flat(),
+        );
+      },
+    });
+  // Runs started together, and the sessions whose ids they made up.
+  const runs = sharedInsert('aurora_agent_runs', [
+    'id',
+    'org',
+    'session_id',
+    'user_id',
+    'model',
+    'status',
+    'input',
+    'holder',
+  ]);
+  const sessions = sharedInsert('aurora_agent_sessions', ['id', 'org']);
   const notFound = (what: string, id: string): NotFoundError =>
     new NotFoundError({ message: `No ${what} "${id}" in this org.`, details: { [what]: id } });
   return {
