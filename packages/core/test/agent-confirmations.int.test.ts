@@ -319,6 +319,52 @@ describeOnBackends('agent confirmations', ({ harness, database }) => {
     expect(after.calls).toEqual([]);
   });
 
+  for (const earlier of [false, true]) {
+    it(`a run handed over in its first model turn starts again from its message (${earlier ? 'a session with an earlier run' : 'a new session'})`, async () => {
+      let reachedModel: () => void = () => undefined;
+      const waiting = new Promise<void>((resolve) => {
+        reachedModel = resolve;
+      });
+      const closing = await createHarness(database(), {
+        turns: [
+          ...(earlier ? [{ text: 'Earlier answer.' }] : []),
+          () => {
+            reachedModel();
+            return { text: 'never said', delayMs: 60_000 };
+          },
+        ],
+      });
+      const sessionId = earlier
+        ? (await finish(await closing.agent.run({ org: 'acme', message: 'First?' }))).result.sessionId
+        : undefined;
+      const handle = await closing.agent.run({ org: 'acme', message: 'Second?', ...(sessionId ? { sessionId } : {}) });
+      const drained = finish(handle);
+      await waiting;
+      await waitFor(
+        async () =>
+          (await closing.agent.history('acme', handle.sessionId)).some((message) => message.text === 'Second?'),
+        'the input checkpoint',
+      );
+      await closing.agent.close({ handOver: true });
+      expect((await drained).result.status).toBe('handed-over');
+      await closing.close();
+
+      const after = await harness({
+        turns: [
+          (messages) => ({
+            text: messages
+              .filter((message) => HumanMessage.isInstance(message))
+              .map((message) => (typeof message.content === 'string' ? message.content : '?'))
+              .join(' | '),
+          }),
+        ],
+      });
+      const resumed = await finish(await after.agent.resume({ org: 'acme', runId: handle.runId }));
+      expect(resumed.result).toMatchObject({ status: 'completed', text: earlier ? 'First? | Second?' : 'Second?' });
+      expect(resumed.events[0]).toMatchObject({ type: 'run.started', resumed: true });
+    });
+  }
+
   it('rejection: the model is told it did not run', async () => {
     const h = await harness({
       turns: [

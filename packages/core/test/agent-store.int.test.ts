@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { createAgentStore } from '../src/agent/agent-store.js';
+import { createDatabaseCheckpointer } from '../src/agent/database-checkpointer.js';
 import { NotFoundError } from '../src/errors/errors.js';
 import { countingDatabase, createHarness, describeOnBackends, finish } from './support/agent-harness.js';
 
@@ -132,6 +133,50 @@ describeOnBackends('agent store sessions', ({ database }) => {
       expect(checkpointReads()).toBeGreaterThan(0);
       // System prompt, the first exchange and the new message.
       expect(second.result.text).toBe('I had 4 messages');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("a run's message goes straight to the model: two checkpoints per one-turn run, the first holding it", async () => {
+    const h = await createHarness(database(), {
+      turns: [{ text: 'First answer.' }, (messages) => ({ text: `I had ${messages.length} messages` })],
+    });
+    try {
+      const first = await finish(await h.agent.run({ org: 'acme', message: 'One?' }));
+      expect(first.result.status).toBe('completed');
+      const sessionId = first.result.sessionId;
+      const checkpoints = async () =>
+        (
+          await database().query<{ source: string; step: number }>(
+            `select metadata_json->>'source' as source, (metadata_json->>'step')::int as step
+             from aurora_checkpoints where thread_id = $1 order by checkpoint_id`,
+            [sessionId],
+          )
+        ).rows;
+      // The input (step -1) and the model's turn: no `__start__` superstep between them.
+      expect(await checkpoints()).toEqual([
+        { source: 'input', step: -1 },
+        { source: 'loop', step: 0 },
+      ]);
+      // The input checkpoint holds the message a run taken over would start again from.
+      const tuples = [];
+      for await (const tuple of createDatabaseCheckpointer({ database: database() }).list({
+        configurable: { thread_id: sessionId },
+      }))
+        tuples.push(tuple);
+      const input = tuples.at(-1)!.checkpoint.channel_values as { messages: { content: unknown }[] };
+      expect(input.messages.map((message) => message.content)).toEqual(['One?']);
+      // A new session's message is not stored a second time as writes to a checkpoint that
+      // never existed.
+      const writes = await database().query<{ n: number }>(
+        `select count(*)::int as n from aurora_checkpoint_writes where thread_id = $1 and task_id = $2`,
+        [sessionId, '00000000-0000-0000-0000-000000000000'],
+      );
+      expect(writes.rows[0]?.n).toBe(0);
+      const second = await finish(await h.agent.run({ org: 'acme', sessionId, message: 'Two?' }));
+      expect(second.result.text).toBe('I had 4 messages');
+      expect((await checkpoints()).map((row) => row.step)).toEqual([-1, 0, 1, 2]);
     } finally {
       await h.close();
     }

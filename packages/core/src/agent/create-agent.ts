@@ -181,11 +181,17 @@ export function createAgent(options: AgentOptions): Agent {
     return result;
   }
 
-  /** A new run's graph input: the (redacted) user message and fresh counters. */
-  const firstInput = (runId: string, message: string) => ({
-    messages: [new HumanMessage({ id: randomUUID(), content: message })],
-    run: freshCounters(runId),
-  });
+  /**
+   * A new run's graph input: the (redacted) user message and fresh counters, as a Command that
+   * goes straight to the model node. Given as plain input, they would first pass through
+   * LangGraph's `__start__` task, a superstep and a checkpoint of its own that only copy them
+   * into the state. The input checkpoint (step -1) holds them either way.
+   */
+  const firstInput = (runId: string, message: string) =>
+    new Command({
+      update: { messages: [new HumanMessage({ id: randomUUID(), content: message })], run: freshCounters(runId) },
+      goto: 'model',
+    });
 
   function start(
     run: {

@@ -101,6 +101,8 @@ function metadataJson(metadata: CheckpointMetadata): string {
 
 /** Parameters per row: 9 for a checkpoint and for a write. */
 const COLUMNS = 9;
+/** LangGraph's task id for writes that belong to no task (a Command's update; not exported). */
+const NULL_TASK_ID = '00000000-0000-0000-0000-000000000000';
 /** Rows per insert: 4 500 parameters, well inside PostgreSQL's 65 535. */
 const ROWS_PER_INSERT = 500;
 
@@ -126,6 +128,8 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   private readonly pending = new Map<string, Set<Promise<unknown>>>();
   /** Threads known to have no checkpoint yet (`expectNewThread`). */
   private readonly fresh = new Set<string>();
+  /** Threads of `fresh` that were read as having none, their first checkpoint not put yet. */
+  private readonly unsaved = new Set<string>();
 
   constructor(options: DatabaseCheckpointerOptions) {
     super(options.serde);
@@ -181,6 +185,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
 
   forgetNewThread(threadId: string): void {
     this.fresh.delete(threadId);
+    this.unsaved.delete(threadId);
   }
 
   /** Tracks a put's promise under its thread until it settles. */
@@ -224,7 +229,10 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
     await this.settled(threadId);
     const ns = (config.configurable?.checkpoint_ns as string | undefined) ?? '';
     const checkpointId = (config.configurable?.checkpoint_id as string | undefined) || undefined;
-    if (!checkpointId && this.fresh.delete(threadId)) return undefined;
+    if (!checkpointId && this.fresh.delete(threadId)) {
+      this.unsaved.add(threadId);
+      return undefined;
+    }
     const { rows } = checkpointId
       ? await this.database.query<CheckpointRow>(
           `${SELECT_CHECKPOINT} where thread_id = $1 and checkpoint_ns = $2 and checkpoint_id = $3`,
@@ -286,6 +294,7 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   ): Promise<RunnableConfig> {
     const threadId = config.configurable?.thread_id as unknown;
     if (typeof threadId !== 'string') return this.putCheckpoint(config, checkpoint, metadata);
+    this.unsaved.delete(threadId);
     // Tracked from the call on, serialization included: a read that follows sees it.
     return this.track(threadId, this.putCheckpoint(config, checkpoint, metadata));
   }
@@ -320,6 +329,10 @@ export class DatabaseCheckpointer extends BaseCheckpointSaver {
   override putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
     const threadId = config.configurable?.thread_id as unknown;
     if (typeof threadId !== 'string') return this.putPendingWrites(config, writes, taskId, taskPath);
+    // A Command's update on a new thread (a new session's first run) is written against the
+    // empty checkpoint LangGraph starts from, which is never stored; the same update is in the
+    // input checkpoint put right after. Rows for it would be read by nothing.
+    if (taskId === NULL_TASK_ID && this.unsaved.has(threadId)) return Promise.resolve();
     return this.track(threadId, this.putPendingWrites(config, writes, taskId, taskPath));
   }
 
