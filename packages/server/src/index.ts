@@ -29,5 +29,5 @@ export type {
   SupervisorEvent,
   SupervisorOptions,
 } from './plugins/index.js';
-export { startTracing } from './telemetry/tracing.js';
-export type { Tracing } from './telemetry/tracing.js';
+export { startTracing } from './telemetry/start-tracing.js';
+export type { Tracing, TracingOptions } from './telemetry/tracing.js';

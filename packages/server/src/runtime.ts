@@ -31,6 +31,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
 import { MAINTENANCE_QUEUE, defineMaintenance } from './workers/maintenance.js';
+import { startTracing } from './telemetry/start-tracing.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { migrateAll } from './stores/migrate-all.js';
 import { openStores, type OpenStoresOptions, type Stores } from './stores/open-stores.js';
@@ -197,7 +198,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
     const metrics = createServerMetrics();
     // OpenTelemetry's SDK is loaded only when traces are exported (it is a large import).
     const tracing = config.otlpEndpoint
-      ? (await import('./telemetry/tracing.js')).startTracing({ endpoint: config.otlpEndpoint, role: config.role })
+      ? await startTracing({ endpoint: config.otlpEndpoint, role: config.role })
       : undefined;
     if (tracing) closers.push(() => tracing.shutdown());
     const bus = config.redis

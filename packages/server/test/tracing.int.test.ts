@@ -46,3 +46,25 @@ it('exports a server span per request (named by route) and a span per tool call,
   expect(text).not.toContain(SECRET);
   expect(text).not.toContain('"service":"api"');
 });
+
+it('the built package loads the OpenTelemetry SDK only when tracing starts', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { resolve } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const entry = pathToFileURL(resolve(import.meta.dirname, '../dist/index.js')).href;
+  // CommonJS modules imported from ESM are in require.cache: count the SDK's, before and after.
+  const script = `
+    import { createRequire } from 'node:module';
+    const sdk = () => Object.keys(createRequire(import.meta.url).cache).filter((key) => key.includes('@opentelemetry/sdk-trace')).length;
+    const { startTracing } = await import(${JSON.stringify(entry)});
+    const before = sdk();
+    const tracing = await startTracing({ endpoint: 'http://127.0.0.1:9' });
+    const after = sdk();
+    await tracing.shutdown().catch(() => undefined);
+    console.log(JSON.stringify({ before, after }));`;
+  const { stdout: output } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+  const { before, after } = JSON.parse(output.trim().split('\n').at(-1)!) as { before: number; after: number };
+  expect(before).toBe(0);
+  expect(after).toBeGreaterThan(0);
+});

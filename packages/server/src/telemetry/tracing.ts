@@ -22,7 +22,14 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-export function startTracing(options: { endpoint: string; serviceName?: string; role?: string }): Tracing {
+export interface TracingOptions {
+  /** The OTLP/HTTP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`); spans go to `<endpoint>/v1/traces`. */
+  readonly endpoint: string;
+  readonly serviceName?: string;
+  readonly role?: string;
+}
+
+export function startTracing(options: TracingOptions): Tracing {
   const url = `${options.endpoint.replace(/\/+$/, '')}/v1/traces`;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
