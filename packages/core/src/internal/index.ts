@@ -3,3 +3,5 @@
  * promise: anything here may change in any release (see VERSIONING.md).
  */
 export { parseJson } from './json.js';
+export { createTurnBatch, valuesList } from '../storage/database/turn-batch.js';
+export type { TurnBatch, TurnBatchOptions } from '../storage/database/turn-batch.js';

@@ -8,6 +8,7 @@ import {
   type Database,
   type Migration,
 } from '@aurora-ops/core';
+import { createTurnBatch, valuesList } from '@aurora-ops/core/internal';
 
 /** Roles, weakest first. An operator may approve destructive calls; an admin also manages the org. */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -110,6 +111,26 @@ type UserRow = {
   password_hash: string | null;
 };
 
+type TokenRow = UserRow & {
+  token_hash: string;
+  token_purpose: string;
+  token_expires_at: Date | string;
+  token_role: Role | null;
+  token_via: Principal['via'] | null;
+};
+
+type ApiKeyRow = UserRow & { key_id: string; key_role: Role; key_hash: string; key_used: Date | string | null };
+
+/** One caller's look-up in a shared statement, and what the statement found for it. */
+interface Lookup<R> {
+  readonly hash: string;
+  readonly purpose?: string;
+  found?: R;
+}
+
+/** Rows per shared statement (7 parameters each for a token insert: 3 500 in all). */
+const ROWS_PER_STATEMENT = 500;
+
 const toUser = (row: UserRow): User => ({
   id: row.id,
   org: row.org,
@@ -162,6 +183,69 @@ export interface AuthStore {
 export function createAuthStore(database: Database): AuthStore {
   let migrated: Promise<unknown> | undefined;
   const ready = () => (migrated ??= database.migrate(AUTH_MIGRATIONS, { namespace: 'server-auth' }));
+
+  // The statements of a WebSocket connect (API key, token issued, token used) are shared by the
+  // calls of one turn of the event loop, as clients reconnecting together after a deploy make
+  // them; each caller gets only what its own hash found. See createTurnBatch (core): while one
+  // statement is in flight, the calls of the following turns share the next.
+  const tokenInserts = createTurnBatch<unknown[]>({
+    maxRows: ROWS_PER_STATEMENT,
+    write: async (rows) => {
+      await database.query(
+        `insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at, role, via)
+         values ${valuesList(rows.length, 7)}`,
+        rows.flat(),
+      );
+    },
+  });
+  const tokenUses = createTurnBatch<Lookup<TokenRow>>({
+    maxRows: ROWS_PER_STATEMENT,
+    maxInFlight: 4,
+    write: async (lookups) => {
+      // Used up and its user read in one statement; a disabled user's token is used up too.
+      const { rows } = await database.query<TokenRow>(
+        `with used as (
+           delete from aurora_one_time_tokens t using unnest($1::text[], $2::text[]) as wanted(hash, purpose)
+           where t.hash = wanted.hash and t.purpose = wanted.purpose
+           returning t.hash, t.purpose, t.org, t.user_id, t.expires_at, t.role, t.via)
+         select u.*, used.hash as token_hash, used.purpose as token_purpose, used.expires_at as token_expires_at,
+                used.role as token_role, used.via as token_via
+         from used join aurora_users u on u.id = used.user_id and u.org = used.org and not u.disabled`,
+        [lookups.map((lookup) => lookup.hash), lookups.map((lookup) => lookup.purpose)],
+      );
+      const found = new Map(rows.map((row) => [`${row.token_purpose}\u0000${row.token_hash}`, row]));
+      for (const lookup of lookups) {
+        const key = `${lookup.purpose}\u0000${lookup.hash}`;
+        lookup.found = found.get(key);
+        // Single use: of two callers with the same token in one statement, only the first gets it.
+        found.delete(key);
+      }
+    },
+  });
+  const apiKeys = createTurnBatch<Lookup<ApiKeyRow>>({
+    maxRows: ROWS_PER_STATEMENT,
+    maxInFlight: 4,
+    write: async (lookups) => {
+      const { rows } = await database.query<ApiKeyRow>(
+        `select u.*, k.id as key_id, k.role as key_role, k.hash as key_hash, k.last_used_at as key_used
+           from aurora_api_keys k join aurora_users u on u.id = k.user_id
+          where k.hash = any($1::text[]) and k.revoked_at is null and not u.disabled`,
+        [[...new Set(lookups.map((lookup) => lookup.hash))]],
+      );
+      const found = new Map(rows.map((row) => [row.key_hash, row]));
+      for (const lookup of lookups) lookup.found = found.get(lookup.hash);
+      // last_used_at is for humans reviewing keys: refreshed at most once a minute, once per key
+      // however many callers used it, off the requests' path.
+      const stale = rows.filter((row) => !row.key_used || Date.now() - new Date(row.key_used).getTime() > 60_000);
+      if (stale.length > 0) {
+        void database
+          .query('update aurora_api_keys set last_used_at = now() where id = any($1::text[])', [
+            stale.map((row) => row.key_id),
+          ])
+          .catch(() => undefined);
+      }
+    },
+  });
 
   const principalOf = (row: UserRow, via: Principal['via'], role: Role = row.role): Principal => ({
     userId: row.id,
@@ -285,35 +369,22 @@ export function createAuthStore(database: Database): AuthStore {
       const value = token(purpose === 'login' ? 'aurl_' : 'aurw_');
       // The token carries the role and means of the principal it is issued to: an API key of
       // role viewer gets a viewer's WebSocket, not its user's role.
-      await database.query(
-        `insert into aurora_one_time_tokens (hash, purpose, org, user_id, expires_at, role, via)
-         values ($1, $2, $3, $4, $5, $6, $7)`,
-        [
-          sha256(value),
-          purpose,
-          principal.org,
-          principal.userId,
-          new Date(Date.now() + ttlMs),
-          principal.role ?? null,
-          principal.via ?? null,
-        ],
-      );
+      await tokenInserts.add([
+        sha256(value),
+        purpose,
+        principal.org,
+        principal.userId,
+        new Date(Date.now() + ttlMs),
+        principal.role ?? null,
+        principal.via ?? null,
+      ]);
       return value;
     },
     async consumeOneTimeToken(purpose, value) {
       await ready();
-      // Used up and its user read in one statement; a disabled user's token is used up too.
-      const { rows } = await database.query<
-        UserRow & { token_expires_at: Date | string; token_role: Role | null; token_via: Principal['via'] | null }
-      >(
-        `with used as (
-           delete from aurora_one_time_tokens where hash = $1 and purpose = $2
-           returning org, user_id, expires_at, role, via)
-         select u.*, used.expires_at as token_expires_at, used.role as token_role, used.via as token_via
-         from used join aurora_users u on u.id = used.user_id and u.org = used.org and not u.disabled`,
-        [sha256(value), purpose],
-      );
-      const row = rows[0];
+      const lookup: Lookup<TokenRow> = { hash: sha256(value), purpose };
+      await tokenUses.add(lookup);
+      const row = lookup.found;
       if (!row || new Date(row.token_expires_at).getTime() < Date.now()) return undefined;
       // Never more than the user's role now (principalOf caps it), nor than the token's.
       return principalOf(row, row.token_via ?? 'session', row.token_role ?? row.role);
@@ -380,22 +451,10 @@ export function createAuthStore(database: Database): AuthStore {
       await ready();
       if (!value.startsWith('aurk_')) return undefined;
       const digest = sha256(value);
-      const { rows } = await database.query<
-        UserRow & { key_id: string; key_role: Role; key_hash: string; key_used: Date | string | null }
-      >(
-        `select u.*, k.id as key_id, k.role as key_role, k.hash as key_hash, k.last_used_at as key_used
-           from aurora_api_keys k join aurora_users u on u.id = k.user_id
-          where k.hash = $1 and k.revoked_at is null and not u.disabled`,
-        [digest],
-      );
-      const row = rows[0];
+      const lookup: Lookup<ApiKeyRow> = { hash: digest };
+      await apiKeys.add(lookup);
+      const row = lookup.found;
       if (!row || !timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest))) return undefined;
-      // last_used_at is for humans reviewing keys: refreshed at most once a minute, off the request's path.
-      if (!row.key_used || Date.now() - new Date(row.key_used).getTime() > 60_000) {
-        void database
-          .query('update aurora_api_keys set last_used_at = now() where id = $1', [row.key_id])
-          .catch(() => undefined);
-      }
       return principalOf(row, 'api-key', row.key_role);
     },
     async principalFor(org, userId) {
