@@ -197,6 +197,38 @@ describeOnBackends('agent limits', ({ harness, database }) => {
     expect(h.calls).toEqual([]);
   });
 
+  it('a new message in the session of a paused run supersedes it: its call never runs nor asks again', async () => {
+    const h = await harness({
+      turns: [
+        { toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-1' } }] },
+        (messages) => ({ text: `Fine, ${messages.length} messages and no deletion.` }),
+      ],
+    });
+    const paused = await finish(await h.agent.run({ org: 'acme', message: 'delete i-1' }));
+    expect(paused.result.status).toBe('paused');
+    const next = await finish(
+      await h.agent.run({ org: 'acme', sessionId: paused.result.sessionId, message: 'Never mind, leave it.' }),
+    );
+    expect(next.result.error).toBeUndefined();
+    expect(next.result.status).toBe('completed');
+    expect(next.result.text).toMatch(/^Fine, \d+ messages and no deletion\.$/);
+    // Only the model's turn: no approval node again, no confirmation asked, no tool call.
+    expect(next.events.map((event) => event.type)).not.toContain('confirmation.requested');
+    expect(next.events.map((event) => event.type)).not.toContain('tool-call.started');
+    expect(h.model.calls).toHaveLength(2);
+    expect(await h.confirmations.listPending('acme', paused.result.runId)).toEqual([]);
+    expect(await h.confirmations.listPending('acme', next.result.runId)).toEqual([]);
+    await expect(h.agent.resume({ org: 'acme', runId: paused.result.runId })).rejects.toSatisfy(
+      (error: unknown) => AuroraError.isInstance(error) && error.code === 'CONFLICT',
+    );
+    expect(h.calls).toEqual([]);
+    const history = await h.agent.history('acme', paused.result.sessionId);
+    expect(history.filter((message) => message.role === 'user').map((message) => message.text)).toEqual([
+      'delete i-1',
+      'Never mind, leave it.',
+    ]);
+  });
+
   it("org isolation: another org's session and run do not exist for it", async () => {
     const h = await harness({ turns: [{ toolCalls: [{ name: 'ops__delete_instance', args: { id: 'i-9' } }] }] });
     const { result } = await finish(await h.agent.run({ org: 'acme', message: 'delete i-9' }));

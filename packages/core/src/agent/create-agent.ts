@@ -182,16 +182,21 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   /**
-   * A new run's graph input: the (redacted) user message and fresh counters, as a Command that
-   * goes straight to the model node. Given as plain input, they would first pass through
-   * LangGraph's `__start__` task, a superstep and a checkpoint of its own that only copy them
-   * into the state. The input checkpoint (step -1) holds them either way.
+   * A new run's graph input: the (redacted) user message and fresh counters. In a session this
+   * call created (it has no checkpoint), they go straight to the model node as a Command: given
+   * as plain input, they would first pass through LangGraph's `__start__` task, a superstep and
+   * a checkpoint of its own that only copy them into the state. In a session that has a
+   * checkpoint, plain input it is: it also discards what the last run left pending there (the
+   * interrupted approval of a paused run that this message supersedes), which a Command would
+   * run again. The input checkpoint (step -1 in a new session) holds the message either way.
    */
-  const firstInput = (runId: string, message: string) =>
-    new Command({
-      update: { messages: [new HumanMessage({ id: randomUUID(), content: message })], run: freshCounters(runId) },
-      goto: 'model',
-    });
+  const firstInput = (runId: string, message: string, newSession: boolean) => {
+    const update = {
+      messages: [new HumanMessage({ id: randomUUID(), content: message })],
+      run: freshCounters(runId),
+    };
+    return newSession ? new Command({ update, goto: 'model' }) : update;
+  };
 
   function start(
     run: {
@@ -298,7 +303,7 @@ export function createAgent(options: AgentOptions): Agent {
       if (created) databaseCheckpointer?.expectNewThread(sessionId);
       return start(
         { org, ...(input.user ? { user: input.user } : {}), sessionId, runId, modelName, lastSeq: 0 },
-        firstInput(runId, redacted),
+        firstInput(runId, redacted, created),
         false,
         input.signal,
         input.onEvent,
@@ -334,7 +339,7 @@ export function createAgent(options: AgentOptions): Agent {
         if (run.input === undefined || newest?.id !== runId) {
           throw new AuroraError('CONFLICT', { message: 'The session has moved on past this run.', details: { runId } });
         }
-        graphInput = firstInput(runId, run.input);
+        graphInput = firstInput(runId, run.input, false);
       }
       return start(
         { ...run, runId, modelName: run.model, ...(input.tokens ? { tokens: input.tokens } : {}) },
