@@ -13,16 +13,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import { HumanMessage } from '../../packages/core/node_modules/@langchain/core/dist/messages/index.js';
-import { createAgent } from '../../packages/core/src/agent/create-agent.js';
-import { createMemoryAuditSink } from '../../packages/core/src/confirmation/audit-sink.js';
-import { createConfirmationService } from '../../packages/core/src/confirmation/confirmation-service.js';
-import { createMcpHost } from '../../packages/core/src/mcp-host/create-mcp-host.js';
-import { createSecretRedactor } from '../../packages/core/src/secrets/redactor.js';
 import type { Database } from '../../packages/core/src/storage/database/database.js';
 import { createPostgresDatabase } from '../../packages/core/src/storage/postgres/index.js';
 import { memorySaver } from '../../packages/core/test/support/agent-harness.js';
 import { createThrowawayDatabase, postgresAvailable } from '../../packages/core/test/support/postgres.js';
 import { StreamModel } from '../server/stream-model.js';
+import { createBenchAgent } from './bench-agent.js';
 
 const ROUNDS = 7;
 
@@ -46,36 +42,13 @@ interface Variant {
 }
 
 function agentVariant(name: string, database: Database, memory: boolean): Variant {
-  const host = createMcpHost();
-  const agent = createAgent({
-    model: new StreamModel({ tokens: 1, intervalMs: 0 }),
-    modelName: 'bench:runs',
-    host,
-    confirmations: createConfirmationService({
-      database,
-      key: 'bench-key-0123456789abcdef0123456789abcdef',
-      audit: createMemoryAuditSink(),
-    }),
+  const bench = createBenchAgent(
+    new StreamModel({ tokens: 1, intervalMs: 0 }),
+    'bench:runs',
     database,
-    redactor: createSecretRedactor(),
-    validateEvents: false,
-    ...(memory ? { checkpointer: memorySaver() } : {}),
-  });
-  return {
-    name,
-    async one() {
-      const handle = await agent.run({ org: 'bench', message: 'go' });
-      for await (const _event of handle.events) {
-        // drain
-      }
-      const result = await handle.done;
-      if (result.status !== 'completed') throw new Error(`bench run ended ${result.status}`);
-    },
-    async close() {
-      await agent.close();
-      await host.close();
-    },
-  };
+    memory ? { checkpointer: memorySaver() } : {},
+  );
+  return { name, one: () => bench.runOnce(), close: () => bench.close() };
 }
 
 export async function benchRunCost(burst = 500, only?: string): Promise<void> {

@@ -12,13 +12,9 @@ import type { CallbackManagerForLLMRun } from '../../packages/core/node_modules/
 import type { BaseMessage } from '../../packages/core/node_modules/@langchain/core/dist/messages/index.js';
 import { AIMessageChunk, HumanMessage } from '../../packages/core/node_modules/@langchain/core/dist/messages/index.js';
 import { ChatGenerationChunk } from '../../packages/core/node_modules/@langchain/core/dist/outputs.js';
-import { createAgent } from '../../packages/core/src/agent/create-agent.js';
-import { createMemoryAuditSink } from '../../packages/core/src/confirmation/audit-sink.js';
-import { createConfirmationService } from '../../packages/core/src/confirmation/confirmation-service.js';
-import { createMcpHost } from '../../packages/core/src/mcp-host/create-mcp-host.js';
-import { createSecretRedactor } from '../../packages/core/src/secrets/redactor.js';
 import { createPgliteDatabase } from '../../packages/core/src/storage/pglite/index.js';
 import { StreamModel } from '../server/stream-model.js';
+import { createBenchAgent } from './bench-agent.js';
 
 const TOKENS = 2_000;
 const ROUNDS = 7;
@@ -55,33 +51,13 @@ async function cpuPerToken(work: () => Promise<void>): Promise<number> {
 export async function benchTokenPath(): Promise<void> {
   const model = new BackToBackModel({ tokens: TOKENS, intervalMs: 0 });
   const database = createPgliteDatabase({ vector: false });
-  const host = createMcpHost();
-  const agent = createAgent({
-    model,
-    modelName: 'bench:tokens',
-    host,
-    confirmations: createConfirmationService({
-      database,
-      key: 'bench-key-0123456789abcdef0123456789abcdef',
-      audit: createMemoryAuditSink(),
-    }),
-    database,
-    redactor: createSecretRedactor(),
-    validateEvents: false,
-  });
+  const bench = createBenchAgent(model, 'bench:tokens', database);
   const streamOnly = async (): Promise<void> => {
     for await (const _chunk of await model.stream([new HumanMessage('go')])) {
       // drain
     }
   };
-  const agentRun = async (): Promise<void> => {
-    const handle = await agent.run({ org: 'bench', message: 'go' });
-    for await (const _event of handle.events) {
-      // drain
-    }
-    const result = await handle.done;
-    if (result.status !== 'completed') throw new Error(`bench run ended ${result.status}`);
-  };
+  const agentRun = (): Promise<void> => bench.runOnce();
   try {
     await streamOnly();
     await agentRun();
@@ -103,8 +79,7 @@ export async function benchTokenPath(): Promise<void> {
       `agent's own share: ${(r - s).toFixed(1)} µs/token (${((1 - s / r) * 100).toFixed(0)} % of the run's CPU per token)`,
     );
   } finally {
-    await agent.close();
-    await host.close();
+    await bench.close();
     await database.close();
   }
 }

@@ -6,37 +6,11 @@
  * together, and a revoked key, an unknown key and an expired token get nothing.
  */
 import type { Database } from '@aurora-ops/core';
-import { createPgliteDatabase } from '@aurora-ops/core/storage/pglite';
-import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
-import { createThrowawayDatabase, postgresAvailable } from '@aurora-ops/core/testing/postgres';
+import { testDatabaseBackends } from '@aurora-ops/core/testing/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthStore, type AuthStore, type Principal } from '../src/auth/auth-store.js';
 
-const reachable = await postgresAvailable();
-const backends: { name: string; skip?: string; open(): Promise<{ database: Database; close(): Promise<void> }> }[] = [
-  {
-    name: 'PGlite',
-    open: () => {
-      const database = createPgliteDatabase({ vector: false });
-      return Promise.resolve({ database, close: () => database.close() });
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    ...(reachable ? {} : { skip: 'PostgreSQL is not reachable on AURORA_TEST_POSTGRES_URL' }),
-    open: async () => {
-      const throwaway = await createThrowawayDatabase();
-      const database = createPostgresDatabase({ connectionString: throwaway.url, max: 4 });
-      return {
-        database,
-        close: async () => {
-          await database.close();
-          await throwaway.drop();
-        },
-      };
-    },
-  },
-];
+const backends = await testDatabaseBackends();
 
 /** Counts statements by their first words. */
 function counting(database: Database): { database: Database; count(start: string): number; reset(): void } {

@@ -1,5 +1,6 @@
 /**
- * `@aurora-ops/core/testing/postgres`: throwaway PostgreSQL databases for integration tests
+ * `@aurora-ops/core/testing/postgres`: throwaway PostgreSQL databases for integration tests, and
+ * the two backends (PostgreSQL, PGlite) a suite runs on
  * (`CREATE DATABASE aurora_test_<random>` on the server at AURORA_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres), for core's own tests, the server's, and
  * adapters that run the conformance suites on PostgreSQL. Needs `pg`; kept apart from
@@ -7,6 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Database } from '../storage/database/database.js';
+import { createPgliteDatabase } from '../storage/pglite/index.js';
+import { createPostgresDatabase } from '../storage/postgres/index.js';
 import { POSTGRES_URL } from './env-postgres.js';
 
 /** The admin URL tests connect to. */
@@ -66,4 +70,44 @@ export async function createThrowawayDatabase(): Promise<ThrowawayDatabase> {
       });
     },
   };
+}
+
+/** A database for a suite that runs on each backend: `open()` it in `beforeAll`, `close()` after. */
+export interface TestDatabaseBackend {
+  readonly name: 'PostgreSQL' | 'PGlite';
+  /** Why the backend's suite is skipped (no PostgreSQL server answers), if it is. */
+  readonly skip?: string;
+  open(): Promise<{ database: Database; close(): Promise<void> }>;
+}
+
+/**
+ * PostgreSQL (a throwaway database, dropped on close; skipped with its reason when no server
+ * answers at AURORA_TEST_POSTGRES_URL) and PGlite (in memory, without pgvector).
+ */
+export async function testDatabaseBackends(): Promise<readonly TestDatabaseBackend[]> {
+  const reachable = await postgresAvailable();
+  return [
+    {
+      name: 'PostgreSQL',
+      ...(reachable ? {} : { skip: 'no PostgreSQL server at AURORA_TEST_POSTGRES_URL' }),
+      async open() {
+        const throwaway = await createThrowawayDatabase();
+        const database = createPostgresDatabase({ connectionString: throwaway.url, max: 4 });
+        return {
+          database,
+          close: async () => {
+            await database.close();
+            await throwaway.drop();
+          },
+        };
+      },
+    },
+    {
+      name: 'PGlite',
+      open() {
+        const database = createPgliteDatabase({ vector: false });
+        return Promise.resolve({ database, close: () => database.close() });
+      },
+    },
+  ];
 }

@@ -25,46 +25,15 @@ import { createSecretRedactor, type SecretRedactor } from '../../src/secrets/red
 import type { Database } from '../../src/storage/database/database.js';
 import { createFilesystemObjectStore } from '../../src/storage/objects/filesystem-object-store.js';
 import type { ObjectStore } from '../../src/storage/objects/object-store.js';
-import { createPgliteDatabase } from '../../src/storage/pglite/index.js';
-import { createPostgresDatabase } from '../../src/storage/postgres/index.js';
-import { createThrowawayDatabase, postgresAvailable } from './postgres.js';
+import { testDatabaseBackends, type TestDatabaseBackend } from './postgres.js';
 
 export const CANARY = 'canary-Zq81vLx0-secret';
 export const KEY = 'agent-test-key-0123456789abcdef0123456789abcdef';
 export const OPERATOR: Principal = { id: 'olive', org: 'acme', roles: ['operator'] };
 
-export interface Backend {
-  readonly name: string;
-  readonly skip?: string;
-  open(): Promise<{ database: Database; close(): Promise<void> }>;
-}
+export type Backend = TestDatabaseBackend;
 
-const serverUp = await postgresAvailable();
-
-export const BACKENDS: readonly Backend[] = [
-  {
-    name: 'PostgreSQL',
-    ...(serverUp ? {} : { skip: 'no PostgreSQL server at AURORA_TEST_POSTGRES_URL' }),
-    async open() {
-      const throwaway = await createThrowawayDatabase();
-      const database = createPostgresDatabase({ connectionString: throwaway.url, max: 4 });
-      return {
-        database,
-        close: async () => {
-          await database.close();
-          await throwaway.drop();
-        },
-      };
-    },
-  },
-  {
-    name: 'PGlite',
-    open() {
-      const database = createPgliteDatabase({ vector: false });
-      return Promise.resolve({ database, close: () => database.close() });
-    },
-  },
-];
+export const BACKENDS: readonly Backend[] = await testDatabaseBackends();
 
 /** Calls the test plugin received, by tool. */
 export type CallLog = { tool: string; args: Record<string, unknown> }[];
