@@ -22,15 +22,18 @@ describeOnBackends('agent store sessions', ({ database }) => {
     expect(await store.ensureSession('acme', sessionId, false)).toBe(false);
     await expect(store.ensureSession('globex', sessionId, true)).rejects.toSatisfy(NotFoundError.isInstance);
     await expect(store.ensureSession('globex', sessionId, false)).rejects.toSatisfy(NotFoundError.isInstance);
-    // Created concurrently by two calls: exactly one of them created it.
-    const raced = randomUUID();
-    const created = await Promise.all([1, 2, 3].map(() => store.ensureSession('acme', raced, true)));
-    expect(created.filter(Boolean)).toHaveLength(1);
+    // Created concurrently by three calls each: exactly one of them created it, and the others
+    // find it (the one that waited on the other's insert reads it in a statement of its own).
+    const raced = Array.from({ length: 20 }, () => randomUUID());
+    const created = await Promise.all(
+      raced.map((id) => Promise.all([1, 2, 3].map(() => store.ensureSession('acme', id, true)))),
+    );
+    for (const calls of created) expect(calls.filter(Boolean)).toHaveLength(1);
     const { rows } = await database().query<{ n: number }>(
-      'select count(*)::int as n from aurora_agent_sessions where id = $1',
+      'select count(*)::int as n from aurora_agent_sessions where id = any($1::text[])',
       [raced],
     );
-    expect(rows[0]?.n).toBe(1);
+    expect(rows[0]?.n).toBe(20);
   });
 
   /** A migrated store whose statements are recorded, and a session of org acme in it. */

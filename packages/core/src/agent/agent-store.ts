@@ -176,25 +176,34 @@ export function createAgentStore(database: Database): AgentStore {
       return migrated;
     },
     async ensureSession(org, sessionId, create) {
-      // One statement: the insert's row when it created the session, else the stored one (the
-      // statement's snapshot does not see its own insert, so never both).
-      const { rows } = create
-        ? await database.query<{ org: string; created: boolean }>(
-            `with inserted as (
-               insert into aurora_agent_sessions (id, org) values ($1, $2) on conflict (id) do nothing
-               returning org, true as created)
-             select org, created from inserted
-             union all
-             select org, false as created from aurora_agent_sessions where id = $1
-             limit 1`,
-            [sessionId, org],
-          )
-        : await database.query<{ org: string; created: boolean }>(
+      const stored = async () =>
+        (
+          await database.query<{ org: string; created: boolean }>(
             'select org, false as created from aurora_agent_sessions where id = $1',
             [sessionId],
-          );
-      if (rows[0]?.org !== org) throw notFound('session', sessionId);
-      return rows[0].created;
+          )
+        ).rows[0];
+      // One statement: the insert's row when it created the session, else the stored one (the
+      // statement's snapshot does not see its own insert, so never both).
+      let row = create
+        ? (
+            await database.query<{ org: string; created: boolean }>(
+              `with inserted as (
+                 insert into aurora_agent_sessions (id, org) values ($1, $2) on conflict (id) do nothing
+                 returning org, true as created)
+               select org, created from inserted
+               union all
+               select org, false as created from aurora_agent_sessions where id = $1
+               limit 1`,
+              [sessionId, org],
+            )
+          ).rows[0]
+        : await stored();
+      // Neither: another call inserted it concurrently, and this insert waited for that one's
+      // commit, which the statement's snapshot (taken before) does not see. A new statement does.
+      if (!row && create) row = await stored();
+      if (row?.org !== org) throw notFound('session', sessionId);
+      return row.created;
     },
     async createSession(org, sessionId) {
       await sessions.add([sessionId, org]);
