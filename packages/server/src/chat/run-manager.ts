@@ -211,6 +211,11 @@ export function createRunManager(options: RunManagerOptions): RunManager {
   const listeners = new Map<string, Set<RunListener>>();
   const pumps = new Set<Promise<void>>();
   const held = new Set<string>();
+  /**
+   * Runs decided on while still held here (their pause not yet over: an approver answered as
+   * soon as the request arrived): resumed once they leave `held`, with the decisions' tokens.
+   */
+  const resumeOnRelease = new Map<string, { org: string; tokens: Record<string, string> }>();
   const writer = createEventWriter({
     database,
     ...(logger ? { logger } : {}),
@@ -420,11 +425,44 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             await writer.flush();
             held.delete(runId);
             follow(runId);
+            const wanted = resumeOnRelease.get(runId);
+            resumeOnRelease.delete(runId);
+            if (wanted) {
+              await resumeIfReady(wanted.org, runId, wanted.tokens).catch((error: unknown) =>
+                logger?.error('chat: could not resume a run decided on during its pause', {
+                  runId,
+                  error: (error as Error).message,
+                }),
+              );
+            }
           });
         pumps.add(work);
         void work.finally(() => pumps.delete(work));
       },
     };
+  };
+
+  /** Resumes a paused run whose confirmations are all decided; false when it cannot go on yet. */
+  const resumeIfReady = async (org: string, runId: string, tokens: Record<string, string>): Promise<boolean> => {
+    const pending = await confirmations.listPending(org, runId);
+    const run = await runRow(org, runId);
+    if (pending.length > 0 || held.has(runId) || TERMINAL.has(run.status)) return false;
+    const started = await starting.acquire();
+    const pump = createPump(org, started);
+    let handle: RunHandle;
+    try {
+      handle = await agent.resume({
+        org,
+        runId,
+        ...(Object.keys(tokens).length > 0 ? { tokens } : {}),
+        onEvent: pump.onEvent,
+      });
+    } catch (error) {
+      started();
+      throw error;
+    }
+    pump.start(handle);
+    return true;
   };
 
   const runRow = async (org: string, runId: string) => {
@@ -578,25 +616,15 @@ export function createRunManager(options: RunManagerOptions): RunManager {
       });
       metrics?.approval?.(input.decision);
       const runId = decided.confirmation.runId;
-      const pending = await confirmations.listPending(principal.org, runId);
-      const run = await runRow(principal.org, runId);
-      if (pending.length > 0 || held.has(runId) || TERMINAL.has(run.status)) return { runId, resumed: false };
-      const started = await starting.acquire();
-      const pump = createPump(principal.org, started);
-      let handle: RunHandle;
-      try {
-        handle = await agent.resume({
-          org: principal.org,
-          runId,
-          ...(decided.token ? { tokens: { [input.confirmationId]: decided.token } } : {}),
-          onEvent: pump.onEvent,
-        });
-      } catch (error) {
-        started();
-        throw error;
+      const tokens = decided.token ? { [input.confirmationId]: decided.token } : {};
+      if (held.has(runId)) {
+        // Still finishing its pause here: resumed when it is released, if nothing is pending.
+        const wanted = resumeOnRelease.get(runId) ?? { org: principal.org, tokens: {} };
+        Object.assign(wanted.tokens, tokens);
+        resumeOnRelease.set(runId, wanted);
+        return { runId, resumed: false };
       }
-      pump.start(handle);
-      return { runId, resumed: true };
+      return { runId, resumed: await resumeIfReady(principal.org, runId, tokens) };
     },
     async subscribe(principal, runId, afterSeq, listener) {
       await ready();
