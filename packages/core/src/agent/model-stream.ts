@@ -1,5 +1,7 @@
+import { CallbackManager } from '@langchain/core/callbacks/manager';
+import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage } from '@langchain/core/messages';
-import { ensureConfig, type RunnableConfig } from '@langchain/core/runnables';
+import { ensureConfig, RunnableBinding, type RunnableConfig } from '@langchain/core/runnables';
 
 /** A chat model, or one with tools bound (`RunnableBinding`): what the model node streams from. */
 export interface StreamingModel<Chunk> {
@@ -7,12 +9,103 @@ export interface StreamingModel<Chunk> {
   _streamIterator?(input: BaseMessage[], options: RunnableConfig): AsyncGenerator<Chunk>;
 }
 
+/** `BaseChatModel`'s members `chunkIterator` uses, some of them protected. */
+interface ChatModelInternals {
+  _streamIterator: BaseChatModel['_streamIterator'];
+  _streamResponseChunks: BaseChatModel['_streamResponseChunks'];
+  _separateRunnableConfigFromCallOptionsCompat(options: RunnableConfig): [RunnableConfig, Record<string, unknown>];
+  readonly disableStreaming: boolean;
+  readonly outputVersion?: string;
+  readonly callbacks?: BaseChatModel['callbacks'];
+  readonly verbose: boolean;
+}
+
+const baseChatModel = BaseChatModel.prototype as unknown as ChatModelInternals;
+const toMessages = (input: BaseMessage[]): BaseMessage[] =>
+  (
+    BaseChatModel as unknown as {
+      _convertInputToPromptValue(input: BaseMessage[]): { toChatMessages(): BaseMessage[] };
+    }
+  )
+    ._convertInputToPromptValue(input)
+    .toChatMessages();
+
+/**
+ * What the model's `_streamIterator` yields, without what it does for callback handlers when
+ * there are none. `BaseChatModel._streamIterator` concatenates every chunk into one generation
+ * for the handlers' end callback (each concat builds new message objects), even when no handler
+ * is configured and the result is dropped: 13–14 % of the agent's CPU per streamed token and a
+ * quarter of each scavenge at 1 000 sessions (bench/README, "LangChain's aggregation"). With no
+ * handler (no callbacks in the config or on the model, no LangSmith tracing, not verbose), this
+ * iterates the model's `_streamResponseChunks` as `_streamIterator` does: the same messages, the
+ * same merge of `generationInfo` into `response_metadata`, the same signal checks. Anything else
+ * (handlers, a model overriding `_streamIterator`, one that does not stream, `outputVersion`
+ * v1, a model from another copy of `@langchain/core`) goes through `_streamIterator` as before.
+ * Bindings (`bindTools`) are unwrapped as `RunnableBinding._streamIterator` does: their kwargs
+ * and config merged into the options, layer by layer.
+ */
+async function chunkIterator<Chunk>(
+  model: StreamingModel<Chunk>,
+  input: BaseMessage[],
+  config: RunnableConfig,
+): Promise<AsyncGenerator<Chunk>> {
+  let target: unknown = model;
+  let options: RunnableConfig = config;
+  while (target instanceof RunnableBinding && target._streamIterator === RunnableBinding.prototype._streamIterator) {
+    const binding = target as RunnableBinding<unknown, unknown>;
+    options = (await binding._mergeConfig(ensureConfig(options), binding.kwargs)) as RunnableConfig;
+    target = binding.bound;
+  }
+  const chat = target as ChatModelInternals & StreamingModel<Chunk>;
+  if (
+    !(target instanceof BaseChatModel) ||
+    chat._streamIterator !== baseChatModel._streamIterator ||
+    chat._streamResponseChunks === baseChatModel._streamResponseChunks ||
+    chat.disableStreaming
+  ) {
+    return (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options);
+  }
+  const [runnableConfig, callOptions] = chat._separateRunnableConfigFromCallOptionsCompat(options);
+  // Tags and metadata only decorate a manager that handlers created: without them, none is made.
+  const handlers = CallbackManager.configure(
+    runnableConfig.callbacks,
+    chat.callbacks,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    {
+      verbose: chat.verbose,
+    },
+  );
+  if (handlers !== undefined || (callOptions.outputVersion ?? chat.outputVersion) === 'v1') {
+    return (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options);
+  }
+  return withoutHandlers(chat, toMessages(input), callOptions) as AsyncGenerator<Chunk>;
+}
+
+/** `BaseChatModel._streamIterator`'s loop when `CallbackManager.configure` found no handler. */
+async function* withoutHandlers(
+  chat: ChatModelInternals,
+  messages: BaseMessage[],
+  callOptions: Record<string, unknown>,
+): AsyncGenerator<BaseMessage> {
+  const signal = callOptions.signal as AbortSignal | undefined;
+  for await (const chunk of chat._streamResponseChunks(messages, callOptions)) {
+    signal?.throwIfAborted();
+    chunk.message.response_metadata = { ...chunk.generationInfo, ...chunk.message.response_metadata };
+    yield chunk.message;
+  }
+  signal?.throwIfAborted();
+}
+
 /**
  * The model's chunks, as `.stream()` yields them, without what `.stream()` wraps around each
  * one: a web `ReadableStream` pull, a LangChain context entered, and an abort listener added and
  * removed (`raceWithSignal`). The model's own `_streamIterator` is what `.stream()` iterates: it
  * sets up the callbacks, checks the signal after each chunk and reports the end or the error,
- * so none of that is lost. The signal is watched by one listener for the whole stream: an abort
+ * so none of that is lost (with no callback handler, `chunkIterator` does the same without
+ * building the end callback's aggregate). The signal is watched by one listener for the whole stream: an abort
  * ends the wait for the next chunk at once, as with `.stream()`, even when the provider is slow
  * to notice it. A model without `_streamIterator` is streamed with `.stream()`.
  */
@@ -25,7 +118,7 @@ export async function* modelChunks<Chunk>(
     yield* await model.stream(input, { signal });
     return;
   }
-  const iterator = model._streamIterator(input, ensureConfig({ signal }));
+  const iterator = await chunkIterator(model, input, ensureConfig({ signal }));
   // The wait for the current chunk; an abort rejects it. (Not Promise.race with one promise for
   // the whole stream: each race would leave a reaction on that promise until the stream ends.)
   let rejectWait: ((error: unknown) => void) | undefined;
