@@ -8,30 +8,23 @@
 import { createConfirmationService, createMemoryAuditSink, createSecretRedactor } from '@aurora-ops/core';
 import { createAgent } from '@aurora-ops/core/agent';
 import { createMcpHost } from '@aurora-ops/core/mcp-host';
-import type { ConfirmationService, Database } from '@aurora-ops/core';
+import type { ConfirmationService } from '@aurora-ops/core';
 import { createPgliteDatabase } from '@aurora-ops/core/storage/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventBus } from '../src/chat/event-bus.js';
 import { createRunManager, type RunManager } from '../src/chat/run-manager.js';
 import { opsPlugin, scriptedModel, type Calls } from './support/server-harness.js';
+import { withHeldStatements } from './support/held-statements.js';
 import { operator, until } from './support/wait.js';
 
 describe('a decision that arrives while the run is finishing its pause', () => {
   const store = createPgliteDatabase({ vector: false });
-  /** While `holding`, a statement storing a `run.finished` event waits until the test lets it through. */
-  let holding = false;
-  const heldStores: (() => void)[] = [];
-  const database = Object.create(store) as Database;
-  database.query = async (sql: string, params?: readonly unknown[]) => {
-    if (holding && sql.includes('insert into aurora_run_events') && params?.includes('run.finished')) {
-      await new Promise<void>((release) => heldStores.push(release));
-    }
-    return store.query(sql, params);
-  };
-  const letStoresThrough = (): void => {
-    holding = false;
-    for (const release of heldStores.splice(0)) release();
-  };
+  /** While held, a statement storing a `run.finished` event waits until the test lets it through. */
+  const valve = withHeldStatements(
+    store,
+    (sql, params) => sql.includes('insert into aurora_run_events') && params?.includes('run.finished') === true,
+  );
+  const { database } = valve;
   const host = createMcpHost();
   const calls: Calls = { deleted: [], status: 0 };
   let runs: RunManager;
@@ -56,7 +49,7 @@ describe('a decision that arrives while the run is finishing its pause', () => {
     await runs.migrate();
   });
   afterAll(async () => {
-    letStoresThrough();
+    valve.letThrough();
     await runs?.close();
     await host.close();
     await store.close();
@@ -65,11 +58,11 @@ describe('a decision that arrives while the run is finishing its pause', () => {
   for (const decision of ['approve', 'reject'] as const) {
     it(`${decision}: the run resumes once its pause is stored, and the tool runs ${decision === 'approve' ? 'once' : 'never'}`, async () => {
       calls.deleted.length = 0;
-      holding = true;
+      valve.hold();
       const target = `i-${decision}`;
       const { runId } = await runs.send(operator, { text: `delete ${target}` });
       // The run has paused (its confirmation is stored) and is held here, storing its pause.
-      await until(() => heldStores.length > 0, 'the paused run storing its run.finished');
+      await until(() => valve.held() > 0, 'the paused run storing its run.finished');
       expect(runs.active()).toBe(1);
       const [pending] = await confirmations.listPending(operator.org, runId);
       expect(pending).toBeDefined();
@@ -79,7 +72,7 @@ describe('a decision that arrives while the run is finishing its pause', () => {
       expect(answered).toEqual({ runId, resumed: false });
       expect(calls.deleted).toEqual([]);
 
-      letStoresThrough();
+      valve.letThrough();
       await until(
         async () => {
           const events = await runs.events(operator, runId);

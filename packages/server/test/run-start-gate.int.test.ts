@@ -10,29 +10,18 @@ import { HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import { createConfirmationService, createMemoryAuditSink, createSecretRedactor } from '@aurora-ops/core';
 import { createAgent, createScriptedChatModel } from '@aurora-ops/core/agent';
 import { createMcpHost } from '@aurora-ops/core/mcp-host';
-import type { Database } from '@aurora-ops/core';
 import { createPgliteDatabase } from '@aurora-ops/core/storage/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventBus } from '../src/chat/event-bus.js';
+import { withHeldStatements } from './support/held-statements.js';
 import { operator, until } from './support/wait.js';
 import { createRunManager, type RunManager } from '../src/chat/run-manager.js';
 
 describe('run starts beyond startConcurrency wait their turn', () => {
   const store = createPgliteDatabase({ vector: false });
-  /** While `holding`, each statement storing run events waits until the test lets it through. */
-  let holding = false;
-  const heldStores: (() => void)[] = [];
-  const database = Object.create(store) as Database;
-  database.query = async (sql: string, params?: readonly unknown[]) => {
-    if (holding && sql.includes('insert into aurora_run_events')) {
-      await new Promise<void>((release) => heldStores.push(release));
-    }
-    return store.query(sql, params);
-  };
-  const letStoresThrough = (): void => {
-    holding = false;
-    for (const release of heldStores.splice(0)) release();
-  };
+  /** While held, each statement storing run events waits until the test lets it through. */
+  const valve = withHeldStatements(store, (sql) => sql.includes('insert into aurora_run_events'));
+  const { database } = valve;
   const host = createMcpHost();
   /** The message of each model call, in call order, and the releases of the calls still held. */
   const asked: string[] = [];
@@ -70,7 +59,7 @@ describe('run starts beyond startConcurrency wait their turn', () => {
     await runs.migrate();
   });
   afterAll(async () => {
-    letStoresThrough();
+    valve.letThrough();
     for (const release of held) release();
     if (!closed) await runs?.close();
     await host.close();
@@ -80,13 +69,13 @@ describe('run starts beyond startConcurrency wait their turn', () => {
   it('admits two starts at a time, in order; a run waiting for its model frees its turn; all six complete', async () => {
     const messages = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
     const queued: string[] = [];
-    holding = true;
+    valve.hold();
     const sent = messages.map((text) =>
       runs.send(operator, { text }, { onQueued: (ahead) => queued.push(`${text} behind ${ahead}`) }),
     );
     // The first two are in their start until their run.started is stored: the others wait
     // for a turn (no model call, no run row yet, no failure).
-    await until(() => heldStores.length > 0 && asked.length === 2, 'the first two starts');
+    await until(() => valve.held() > 0 && asked.length === 2, 'the first two starts');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(asked).toEqual(['m0', 'm1']);
     expect(runs.waitingToStart()).toBe(4);
@@ -95,7 +84,7 @@ describe('run starts beyond startConcurrency wait their turn', () => {
 
     // Stored, the starts free their turns while every model call is still unanswered: a run
     // waiting for its model (a provider's time to first token) holds no turn.
-    letStoresThrough();
+    valve.letThrough();
     await until(() => asked.length === messages.length, 'every model call', 10_000);
     expect(asked).toEqual(messages);
     expect(held).toHaveLength(messages.length);
@@ -112,16 +101,16 @@ describe('run starts beyond startConcurrency wait their turn', () => {
 
   it('a start still waiting when the server closes is refused with UNAVAILABLE, not left hanging', async () => {
     asked.length = 0;
-    holding = true;
+    valve.hold();
     const sent = ['w0', 'w1', 'w2'].map((text) => runs.send(operator, { text }));
-    await until(() => heldStores.length > 0 && runs.waitingToStart() === 1, 'two starts in and one waiting');
+    await until(() => valve.held() > 0 && runs.waitingToStart() === 1, 'two starts in and one waiting');
     const closing = runs.close();
     closed = true;
     await expect(sent[2]).rejects.toMatchObject({
       code: 'UNAVAILABLE',
       message: expect.stringContaining('shutting down'),
     });
-    letStoresThrough();
+    valve.letThrough();
     for (const release of held.splice(0)) release();
     await closing;
     // The two admitted runs were started (they have ids); only the waiting one was refused.
