@@ -117,6 +117,7 @@ describe('modelChunks with no callback handler', () => {
     vi.restoreAllMocks();
   });
 
+  let scripted: ReturnType<typeof createScriptedChatModel> | undefined;
   const providers = [
     {
       name: 'OpenAI',
@@ -128,6 +129,7 @@ describe('modelChunks with no callback handler', () => {
           maxRetries: 0,
         }),
       enqueue: () => openai.enqueue(reply),
+      asked: () => openai.requests.slice(-2).map((request) => request.body),
     },
     {
       name: 'Anthropic',
@@ -140,12 +142,13 @@ describe('modelChunks with no callback handler', () => {
           maxTokens: 1024,
         }),
       enqueue: () => anthropic.enqueue(reply),
+      asked: () => anthropic.requests.slice(-2).map((request) => request.body),
     },
     {
       name: 'scripted',
       model: () =>
         Promise.resolve(
-          createScriptedChatModel({
+          (scripted = createScriptedChatModel({
             repeatLast: true,
             turns: [
               {
@@ -153,9 +156,10 @@ describe('modelChunks with no callback handler', () => {
                 toolCalls: reply.toolCalls.map((call) => ({ id: call.id, name: call.name, args: call.arguments })),
               },
             ],
-          }) as BaseChatModel,
+          })) as BaseChatModel,
         ),
       enqueue: () => undefined,
+      asked: () => scripted?.calls.map((call) => ({ messages: call.messages.map((m) => m.text), tools: call.tools })),
     },
   ];
 
@@ -173,6 +177,10 @@ describe('modelChunks with no callback handler', () => {
 
       expect(direct.length).toBeGreaterThan(3);
       expect(normalized(direct)).toEqual(normalized(langchain));
+      // Both paths asked the same: the messages, the bound tools, the call options.
+      const [first, second] = provider.asked() ?? [];
+      expect(first).toEqual(second);
+      expect(JSON.stringify(first)).toContain('ops__get_status');
       // Whole, the same message: text, both calls, usage.
       const whole = direct.reduce((sum, chunk) => sum.concat(chunk));
       expect(whole.text).toBe(reply.text);
