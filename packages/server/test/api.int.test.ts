@@ -332,6 +332,27 @@ describe('operations endpoints', () => {
     expect((await harness.api('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
   });
 
+  it('the root tells where everything is: JSON for clients, a page for browsers; every link answers', async () => {
+    const index = await harness.api('/');
+    expect(index.status).toBe(200);
+    expect(index.body).toMatchObject({ name: 'Aurora', version: expect.any(String) });
+    const { links } = index.body as { links: Record<string, string> };
+    expect(Object.keys(links).sort()).toEqual(
+      ['api', 'docs', 'health', 'mcp', 'metrics', 'openapi', 'ready', 'websocket'].sort(),
+    );
+    for (const key of ['docs', 'openapi', 'health', 'ready', 'metrics']) {
+      expect((await harness.api(links[key]!)).status, key).toBe(200);
+    }
+    // The MCP endpoint is there and wants a token, as the page says.
+    expect((await harness.api(links.mcp!, { method: 'POST', body: {} })).status).toBe(401);
+    const page = await fetch(`${harness.url}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    expect(html).toContain('<a href="/docs">/docs</a>');
+    expect(html).toContain('<a href="/ready">/ready</a>');
+    expect(html).toContain(`Aurora ${index.body.version as string}`);
+  });
+
   it('plugins are listed with their health; an admin can restart one', async () => {
     const listed = await harness.api('/api/v1/plugins', { token: harness.users.viewer.token });
     expect(listed.body.plugins[0]).toMatchObject({ name: 'ops', state: 'ready', enabled: true });

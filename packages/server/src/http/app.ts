@@ -41,6 +41,43 @@ const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>Auror
 <script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', persistAuthorization: true });</script>
 </body></html>`;
 
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
+
+const INDEX_ENTRIES: readonly [keyof ReturnType<typeof indexLinks>, string][] = [
+  ['docs', 'API reference (OpenAPI, try requests with a token)'],
+  ['openapi', 'OpenAPI 3.1 description'],
+  ['websocket', 'chat stream (token from POST /api/v1/auth/ws-token)'],
+  ['mcp', 'Aurora as an MCP server (Streamable HTTP, bearer token)'],
+  ['health', 'liveness'],
+  ['ready', 'each store and plugin checked'],
+  ['metrics', 'Prometheus metrics'],
+];
+const indexLinks = (mcpPath: string) => ({
+  docs: '/docs',
+  openapi: '/openapi.json',
+  api: '/api/v1',
+  websocket: '/api/v1/ws?token=…',
+  mcp: mcpPath,
+  health: '/health',
+  ready: '/ready',
+  metrics: '/metrics',
+});
+
+function indexHtml(links: ReturnType<typeof indexLinks>): string {
+  const items = INDEX_ENTRIES.map(([key, what]) => {
+    const href = escapeHtml(links[key]);
+    const shown = key === 'websocket' || key === 'mcp' ? `<code>${href}</code>` : `<a href="${href}">${href}</a>`;
+    return `<li>${shown}: ${escapeHtml(what)}</li>`;
+  }).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Aurora ${escapeHtml(VERSION)}</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem}code{font-size:90%}</style>
+</head><body><h1>Aurora ${escapeHtml(VERSION)}</h1>
+<p>Agents for cloud operations and incident root-cause analysis. Log in with <code>POST /api/v1/auth/login</code>
+(or the one-time login the first start printed), then chat over the REST API or the WebSocket.</p>
+<ul>${items}</ul></body></html>`;
+}
+
 /** The whole HTTP surface (without the WebSocket, which `attachWebSocket` adds to the Node server). */
 export function createApp(runtime: Runtime) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -164,6 +201,12 @@ export function createApp(runtime: Runtime) {
         'REST API of the Aurora server. Chat streams over the WebSocket at /api/v1/ws?token=… (token from POST /api/v1/auth/ws-token) ' +
         'or as server-sent events at GET /api/v1/runs/{id}/stream; both carry the event schema of @aurora-ops/core.',
     },
+  });
+  // What a person opening the address the server prints finds: where everything is.
+  app.get('/', (c) => {
+    const links = indexLinks(mcp.path);
+    if (!c.req.header('accept')?.includes('text/html')) return c.json({ name: 'Aurora', version: VERSION, links });
+    return c.html(indexHtml(links));
   });
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {
