@@ -8,6 +8,7 @@ import type { RunEvent, RunStatus, Usage } from '../events/run-event.js';
 import { RunEventStream } from '../events/run-event-stream.js';
 import { createRedactingLogger, noopLogger } from '../logging/logger.js';
 import { buildAgentGraph } from './agent-graph.js';
+import { invokeGraph } from './graph-invoke.js';
 import { textOf, toHistory } from './agent-messages.js';
 import { freshCounters, type AgentStateType } from './agent-state.js';
 import { createAgentStore } from './agent-store.js';
@@ -118,7 +119,7 @@ export function createAgent(options: AgentOptions): Agent {
       if (resumed) await store.setStatus(runId, 'running', undefined, options.instance);
       // The final state, with `__interrupt__` when a tool waits for a confirmation: read from
       // the run's own output rather than back from the checkpointer (two statements less).
-      const output = (await graph.invoke(input as never, config)) as AgentStateType & {
+      const output = (await invokeGraph(graph, input, config)) as AgentStateType & {
         readonly __interrupt__?: readonly unknown[];
       };
       state = output;
