@@ -17,8 +17,8 @@ export interface InvocableGraph {
  * in an `AsyncGeneratorWithSetup` (each step runs inside the run's LangChain context) and that
  * wrapped in a `ReadableStream`, plus an abort controller for a consumer that cancels the stream.
  * Read to the end here, the stream adds a pull, an enqueue and a read per step and a thrown and
- * swallowed error at its end (`fromAsyncGenerator` enqueues after closing): about 3 % of a
- * one-turn run's CPU in `bench:agent runs`. This reads the same generator, set up the same way,
+ * swallowed error at its end (`fromAsyncGenerator` enqueues after closing): 4–5 % of a
+ * one-turn run's CPU in a profile of `bench:agent runs`. This reads the same generator, set up the same way,
  * and returns what `invoke` returns: the last values, with `__interrupt__` when the run paused.
  */
 export async function invokeGraph(graph: InvocableGraph, input: unknown, config: RunnableConfig): Promise<unknown> {
