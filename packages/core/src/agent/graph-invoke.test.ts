@@ -27,44 +27,26 @@ describe('invokeGraph', () => {
   it('returns what graph.invoke returns, for a run that completes and for one that pauses', async () => {
     for (const input of [{ log: ['hello'] }, { log: ['ask first'] }]) {
       const viaInvoke = await graph().invoke(input, { configurable: { thread_id: 't1' } });
-      const direct = await invokeGraph(graph(), input, {
-        configurable: { thread_id: 't1' },
-      });
+      const direct = await invokeGraph(graph(), input, { configurable: { thread_id: 't1' } });
       // Interrupt ids derive from the run's task ids, random per run.
       const same = (value: unknown) =>
         JSON.parse(JSON.stringify(value).replace(/"id":"[0-9a-f]{32}"/g, '"id":"interrupt"')) as unknown;
       expect(same(direct)).toEqual(same(viaInvoke));
     }
-    const paused = (await invokeGraph(
-      graph(),
-      { log: ['ask first'] },
-      {
-        configurable: { thread_id: 't2' },
-      },
-    )) as { __interrupt__?: { value: unknown }[] };
+    const paused = (await invokeGraph(graph(), { log: ['ask first'] }, { configurable: { thread_id: 't2' } })) as {
+      __interrupt__?: { value: unknown }[];
+    };
     expect(paused.__interrupt__?.map((entry) => entry.value)).toEqual([{ question: 'may I?' }]);
   });
 
   it("runs each node inside the run's LangChain context, and an aborted signal stops the run", async () => {
-    const done = (await invokeGraph(
-      graph(),
-      { log: ['x'] },
-      {
-        configurable: { thread_id: 'ctx' },
-      },
-    )) as { log: string[] };
+    const done = (await invokeGraph(graph(), { log: ['x'] }, { configurable: { thread_id: 'ctx' } })) as {
+      log: string[];
+    };
     expect(done.log).toEqual(['x', 'first saw x in ctx', 'asked nothing']);
     const controller = new AbortController();
     controller.abort(new Error('cancelled'));
-    await expect(
-      invokeGraph(
-        graph(),
-        { log: ['x'] },
-        {
-          configurable: { thread_id: 'gone' },
-          signal: controller.signal,
-        },
-      ),
-    ).rejects.toThrow();
+    const config = { configurable: { thread_id: 'gone' }, signal: controller.signal };
+    await expect(invokeGraph(graph(), { log: ['x'] }, config)).rejects.toThrow('cancelled');
   });
 });

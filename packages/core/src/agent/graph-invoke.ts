@@ -6,7 +6,6 @@ import { INTERRUPT, isInterrupted } from '@langchain/langgraph';
 export interface InvocableGraph {
   readonly config?: RunnableConfig;
   readonly outputChannels: unknown;
-  invoke(input: unknown, options: RunnableConfig): Promise<unknown>;
   _streamIterator(input: unknown, options: RunnableConfig): AsyncGenerator<unknown>;
 }
 
@@ -17,9 +16,10 @@ export interface InvocableGraph {
  * in an `AsyncGeneratorWithSetup` (each step runs inside the run's LangChain context) and that
  * wrapped in a `ReadableStream`, plus an abort controller for a consumer that cancels the stream.
  * Read to the end here, the stream adds a pull, an enqueue and a read per step and a thrown and
- * swallowed error at its end (`fromAsyncGenerator` enqueues after closing): 4–5 % of a
- * one-turn run's CPU in a profile of `bench:agent runs`. This reads the same generator, set up the same way,
- * and returns what `invoke` returns: the last values, with `__interrupt__` when the run paused.
+ * swallowed error at its end (`fromAsyncGenerator` enqueues after closing): 4–5 % of a one-turn
+ * run's CPU in a profile of `bench:agent runs`. This reads the same generator, set up the same
+ * way, and returns what `invoke` returns: the last values, with `__interrupt__` when the run
+ * paused.
  */
 export async function invokeGraph(graph: InvocableGraph, input: unknown, config: RunnableConfig): Promise<unknown> {
   const options = ensureConfig({

@@ -34,15 +34,16 @@ const toMessages = (input: BaseMessage[]): BaseMessage[] =>
  * What the model's `_streamIterator` yields, without what it does for callback handlers when
  * there are none. `BaseChatModel._streamIterator` concatenates every chunk into one generation
  * for the handlers' end callback (each concat builds new message objects), even when no handler
- * is configured and the result is dropped: 13–14 % of the agent's CPU per streamed token and a
- * quarter of each scavenge at 1 000 sessions (bench/README, "LangChain's aggregation"). With no
- * handler (no callbacks in the config or on the model, no LangSmith tracing, not verbose), this
- * iterates the model's `_streamResponseChunks` as `_streamIterator` does: the same messages, the
- * same merge of `generationInfo` into `response_metadata`, the same signal checks. Anything else
- * (handlers, a model overriding `_streamIterator`, one that does not stream, `outputVersion`
- * v1, a model from another copy of `@langchain/core`) goes through `_streamIterator` as before.
- * Bindings (`bindTools`) are unwrapped as `RunnableBinding._streamIterator` does: their kwargs
- * and config merged into the options, layer by layer.
+ * is configured and the result is dropped: 5–14 % of the server's CPU per streamed token, 30–45
+ * MB of peak RSS and a fifth of the scavenges at 1 000 sessions (bench/README, "LangChain's
+ * aggregation"). With no handler (no callbacks in the config or on the model, no LangSmith
+ * tracing, not verbose), this iterates the model's `_streamResponseChunks` as `_streamIterator`
+ * does: the same messages, the same merge of `generationInfo` into `response_metadata`, the same
+ * signal checks. Anything else (handlers, a model overriding `_streamIterator`, one that does
+ * not stream, `outputVersion` v1, a model from another copy of `@langchain/core`) goes through
+ * `_streamIterator` as before. Bindings (`bindTools`) are unwrapped as
+ * `RunnableBinding._streamIterator` does: their kwargs and config merged into the options, layer
+ * by layer.
  */
 async function chunkIterator<Chunk>(
   model: StreamingModel<Chunk>,
@@ -74,9 +75,7 @@ async function chunkIterator<Chunk>(
     undefined,
     undefined,
     undefined,
-    {
-      verbose: chat.verbose,
-    },
+    { verbose: chat.verbose },
   );
   if (handlers !== undefined || (callOptions.outputVersion ?? chat.outputVersion) === 'v1') {
     return (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options);
@@ -105,9 +104,9 @@ async function* withoutHandlers(
  * removed (`raceWithSignal`). The model's own `_streamIterator` is what `.stream()` iterates: it
  * sets up the callbacks, checks the signal after each chunk and reports the end or the error,
  * so none of that is lost (with no callback handler, `chunkIterator` does the same without
- * building the end callback's aggregate). The signal is watched by one listener for the whole stream: an abort
- * ends the wait for the next chunk at once, as with `.stream()`, even when the provider is slow
- * to notice it. A model without `_streamIterator` is streamed with `.stream()`.
+ * building the end callback's aggregate). The signal is watched by one listener for the whole
+ * stream: an abort ends the wait for the next chunk at once, as with `.stream()`, even when the
+ * provider is slow to notice it. A model without `_streamIterator` is streamed with `.stream()`.
  */
 export async function* modelChunks<Chunk>(
   model: StreamingModel<Chunk>,
