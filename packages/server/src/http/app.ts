@@ -44,32 +44,36 @@ const DOCS_HTML = `<!doctype html><html><head><meta charset="utf-8"><title>Auror
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
 
-const INDEX_ENTRIES: readonly [keyof ReturnType<typeof indexLinks>, string][] = [
-  ['docs', 'API reference (OpenAPI, try requests with a token)'],
-  ['openapi', 'OpenAPI 3.1 description'],
-  ['websocket', 'chat stream (token from POST /api/v1/auth/ws-token)'],
-  ['mcp', 'Aurora as an MCP server (Streamable HTTP, bearer token)'],
-  ['health', 'liveness'],
-  ['ready', 'each store and plugin checked'],
-  ['metrics', 'Prometheus metrics'],
-];
-const indexLinks = (mcpPath: string) => ({
-  docs: '/docs',
-  openapi: '/openapi.json',
-  api: '/api/v1',
-  websocket: '/api/v1/ws?token=…',
-  mcp: mcpPath,
-  health: '/health',
-  ready: '/ready',
-  metrics: '/metrics',
-});
+/**
+ * What `GET /` lists: each entry's path, and what the page says of it (`api` is in the JSON only).
+ * `code`: shown, not linked (it needs a token).
+ */
+const index = (mcpPath: string) =>
+  [
+    { key: 'docs', path: '/docs', what: 'API reference (OpenAPI, try requests with a token)' },
+    { key: 'openapi', path: '/openapi.json', what: 'OpenAPI 3.1 description' },
+    { key: 'api', path: '/api/v1' },
+    {
+      key: 'websocket',
+      path: '/api/v1/ws?token=…',
+      what: 'chat stream (token from POST /api/v1/auth/ws-token)',
+      code: true,
+    },
+    { key: 'mcp', path: mcpPath, what: 'Aurora as an MCP server (Streamable HTTP, bearer token)', code: true },
+    { key: 'health', path: '/health', what: 'liveness' },
+    { key: 'ready', path: '/ready', what: 'each store and plugin checked' },
+    { key: 'metrics', path: '/metrics', what: 'Prometheus metrics' },
+  ] as const satisfies readonly { key: string; path: string; what?: string; code?: boolean }[];
 
-function indexHtml(links: ReturnType<typeof indexLinks>): string {
-  const items = INDEX_ENTRIES.map(([key, what]) => {
-    const href = escapeHtml(links[key]);
-    const shown = key === 'websocket' || key === 'mcp' ? `<code>${href}</code>` : `<a href="${href}">${href}</a>`;
-    return `<li>${shown}: ${escapeHtml(what)}</li>`;
-  }).join('');
+function indexHtml(entries: ReturnType<typeof index>): string {
+  const items = entries
+    .map((entry) => {
+      if (!('what' in entry)) return '';
+      const href = escapeHtml(entry.path);
+      const shown = 'code' in entry ? `<code>${href}</code>` : `<a href="${href}">${href}</a>`;
+      return `<li>${shown}: ${escapeHtml(entry.what)}</li>`;
+    })
+    .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Aurora ${escapeHtml(VERSION)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem}code{font-size:90%}</style>
 </head><body><h1>Aurora ${escapeHtml(VERSION)}</h1>
@@ -204,9 +208,10 @@ export function createApp(runtime: Runtime) {
   });
   // What a person opening the address the server prints finds: where everything is.
   app.get('/', (c) => {
-    const links = indexLinks(mcp.path);
-    if (!c.req.header('accept')?.includes('text/html')) return c.json({ name: 'Aurora', version: VERSION, links });
-    return c.html(indexHtml(links));
+    const entries = index(mcp.path);
+    if (c.req.header('accept')?.includes('text/html')) return c.html(indexHtml(entries));
+    const links = Object.fromEntries(entries.map((entry) => [entry.key, entry.path]));
+    return c.json({ name: 'Aurora', version: VERSION, links });
   });
   app.get('/docs', (c) => c.html(DOCS_HTML));
   app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {
