@@ -4,7 +4,7 @@
  * time carried in its text. One implementation drives both Aurora and the raw `ws` server.
  */
 import { parseTokenTime } from './token-stamp.js';
-import { sharedNow, sleep } from './stats.js';
+import { GOAL_P99_MS, sharedNow, sleep } from './stats.js';
 import { WebSocket } from './ws-module.js';
 
 export interface ClientOptions {
@@ -33,6 +33,8 @@ export interface ClientResult {
   readonly steadyLatencies: Float64Array;
   /** p99 relay latency of the tokens received in each second since the first send (ms). */
   readonly p99PerSecond: readonly number[];
+  /** How many tokens received in each second took longer than `GOAL_P99_MS`. */
+  readonly overGoalPerSecond: readonly number[];
   /** Those seconds, counted from `origin`: [from, to). */
   readonly steadyWindow: { readonly from: number; readonly to: number };
   /** `sharedNow()` at the first send. */
@@ -196,6 +198,7 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
   const steadyLatencies = recorded.filter((_, index) => receivedIn[index]! >= from && receivedIn[index]! < to).sort();
   const bySecond: number[][] = [];
   for (const [index, latency] of recorded.entries()) (bySecond[receivedIn[index]!] ??= []).push(latency);
+  const overGoalPerSecond = Array.from(bySecond, (values) => (values ?? []).filter((ms) => ms > GOAL_P99_MS).length);
   const p99PerSecond = Array.from(bySecond, (values) => {
     if (!values || values.length === 0) return Number.NaN;
     values.sort((a, b) => a - b);
@@ -206,6 +209,7 @@ export async function runClients(options: ClientOptions): Promise<ClientResult> 
     latencies: recorded,
     steadyLatencies,
     p99PerSecond,
+    overGoalPerSecond,
     received,
     expected,
     perSecond,
