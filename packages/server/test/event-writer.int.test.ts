@@ -154,15 +154,25 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
 
   it("stores each run's consecutive tokens in a batch as one row, other events alone", async () => {
     const writer = createEventWriter({ database, intervalMs: 60_000 });
+    const added: Record<string, RunEvent[]> = { ra: [], rb: [] };
+    const add = (event: RunEvent) => {
+      added[event.runId]!.push(event);
+      writer.add('acme', event.runId, event);
+    };
     // Two runs interleaved, as the process-wide batch holds them; run A's third event is not a token.
     for (const seq of [1, 2]) {
-      writer.add('acme', 'ra', token(seq, 'ra'));
-      writer.add('acme', 'rb', token(seq, 'rb'));
+      add(token(seq, 'ra'));
+      add(token(seq, 'rb'));
     }
-    writer.add('acme', 'ra', other(3, 'ra'));
-    writer.add('acme', 'ra', token(4, 'ra'));
-    writer.add('acme', 'rb', token(3, 'rb'));
+    add(other(3, 'ra'));
+    add(token(4, 'ra'));
+    add(token(3, 'rb'));
     await writer.close();
+    // Each row's JSON (a range's made from its events' JSON) reads back as the events added.
+    for (const runId of ['ra', 'rb'])
+      expect((await rowsOf(runId)).flatMap((row) => expandStoredEvents(JSON.parse(row.event), 0))).toEqual(
+        added[runId],
+      );
 
     const a = await rowsOf('ra');
     expect(a.map((row) => [row.seq, row.last_seq])).toEqual([
