@@ -84,6 +84,7 @@ if (mode === 'aurora') {
   if (!principal) throw new Error('the benchmark operator has no principal');
   const { key } = await auth.createApiKey(principal, { name: 'bench' });
   close = () => server.close();
+  await heapProbes();
   send({ type: 'ready', url: server.url, apiKey: key });
 } else {
   const timers = new Map<WebSocket, NodeJS.Timeout>();
@@ -139,6 +140,49 @@ if (mode === 'aurora') {
     await new Promise<void>((resolve) => http.close(() => resolve()));
   };
   send({ type: 'ready', url: `http://127.0.0.1:${address.port}`, apiKey: 'raw' });
+}
+
+/**
+ * What the heap holds and what it allocates, on request (Aurora only; the times count from
+ * `ready`): `BENCH_HEAP_SNAPSHOTS_MS=9000,15000` writes a heap snapshot at each time (a full GC
+ * first; the server pauses seconds for each); `BENCH_ALLOC_SAMPLE_MS=8000,14000` runs V8's
+ * sampling heap profiler between the two times, objects collected since included, so the
+ * profile says what was allocated where. The files' paths are printed.
+ */
+async function heapProbes(): Promise<void> {
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const file = (name: string) => join(tmpdir(), `aurora-bench-${process.pid}-${name}`);
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS_MS?.split(',').map(Number) ?? [];
+  if (snapshots.length > 0) {
+    const { writeHeapSnapshot } = await import('node:v8');
+    for (const [index, ms] of snapshots.entries())
+      setTimeout(
+        () => process.stdout.write(`heap snapshot: ${writeHeapSnapshot(file(`${index}.heapsnapshot`))}\n`),
+        ms,
+      );
+  }
+  const [from, to] = process.env.BENCH_ALLOC_SAMPLE_MS?.split(',').map(Number) ?? [];
+  if (from !== undefined && to !== undefined && to > from) {
+    const { Session } = await import('node:inspector/promises');
+    const { writeFile } = await import('node:fs/promises');
+    const session = new Session();
+    session.connect();
+    const sampling = {
+      samplingInterval: 8192,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    };
+    setTimeout(() => void session.post('HeapProfiler.startSampling', sampling), from);
+    setTimeout(() => {
+      void (async () => {
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        const path = file('allocations.heapprofile');
+        await writeFile(path, JSON.stringify(profile));
+        process.stdout.write(`allocation profile: ${path}\n`);
+      })();
+    }, to);
+  }
 }
 
 process.on('message', (message: { type?: string; t0?: number }) => {
