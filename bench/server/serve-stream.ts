@@ -153,7 +153,7 @@ async function heapProbes(): Promise<void> {
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const file = (name: string) => join(tmpdir(), `aurora-bench-${process.pid}-${name}`);
-  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS_MS?.split(',').map(Number) ?? [];
+  const snapshots = process.env.BENCH_HEAP_SNAPSHOTS_MS?.split(',').filter(Boolean).map(Number) ?? [];
   if (snapshots.length > 0) {
     const { writeHeapSnapshot } = await import('node:v8');
     for (const [index, ms] of snapshots.entries())

@@ -168,7 +168,7 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     add(token(4, 'ra'));
     add(token(3, 'rb'));
     await writer.close();
-    // Each row's JSON (a range's made from its events' JSON) reads back as the events added.
+    // Each row's JSON (a token range's: the array of its events) reads back as the events added.
     for (const runId of ['ra', 'rb'])
       expect((await rowsOf(runId)).flatMap((row) => expandStoredEvents(JSON.parse(row.event), 0))).toEqual(
         added[runId],
