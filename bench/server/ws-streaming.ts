@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../packages/core/src/testing/postgres.js';
 import { SEMI_SPACE_FLAG } from '../../packages/server/src/cli/node-flags.js';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { StatementCount } from './query-counter.js';
 import { cpuTimes, fmt, GOAL_P99_MS, load, percentile, rssMb, sharedNow } from './stats.js';
@@ -325,9 +326,17 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
   for (const database of options.databases) {
     const dataDir = await mkdtemp(join(tmpdir(), 'aurora-bench-ws-'));
     let throwaway: ThrowawayDatabase | undefined;
+    let proxy: DelayProxy | undefined;
     try {
       if (database === 'postgres') throwaway = await createThrowawayDatabase();
-      const args = ['aurora', String(tokens), String(INTERVAL_MS), dataDir, ...(throwaway ? [throwaway.url] : [])];
+      // BENCH_DB_DELAY_MS: the servers reach PostgreSQL through a proxy holding each chunk that long.
+      const delayMs = Number(process.env.BENCH_DB_DELAY_MS ?? 0);
+      if (throwaway && delayMs > 0) {
+        proxy = await startDelayProxy(throwaway.url, delayMs);
+        console.log(`  (the servers reach PostgreSQL through a proxy adding ${delayMs} ms each way)`);
+      }
+      const databaseUrl = proxy?.url ?? throwaway?.url;
+      const args = ['aurora', String(tokens), String(INTERVAL_MS), dataDir, ...(databaseUrl ? [databaseUrl] : [])];
       console.log(`  (${load()} before Aurora on ${database})`);
       const replicas = database === 'postgres' ? (options.replicas ?? 1) : 1;
       const aurora = await measureTarget(
@@ -360,6 +369,7 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
       for (const line of aurora.profile ?? []) console.log(`    ${line}`);
       rows.push(...lines);
     } finally {
+      await proxy?.close();
       await throwaway?.drop();
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -26,7 +26,7 @@ import { createAuthStore, type AuthStore } from './auth/auth-store.js';
 import { createSessionTokens, type SessionTokens } from './auth/session-tokens.js';
 import { createMemoryEventBus, createRedisEventBus, type EventBus } from './chat/event-bus.js';
 import { createRunManager, type RunManager } from './chat/run-manager.js';
-import type { PluginEntry, ServerConfig } from './config/config.js';
+import { DEFAULT_MAX_STARTING_RUNS, type PluginEntry, type ServerConfig } from './config/config.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/metrics.js';
 import { createOrgStore, type OrgStore } from './orgs/org-store.js';
 import { createPluginSupervisor, type PluginSupervisor, type SupervisedPlugin } from './plugins/index.js';
@@ -262,7 +262,7 @@ export async function createRuntime(config: ServerConfig, options: RuntimeOption
       confirmations,
       bus,
       logger,
-      startConcurrency: config.maxStartingRuns ?? 16,
+      startConcurrency: config.maxStartingRuns ?? DEFAULT_MAX_STARTING_RUNS,
       instance,
       leaseMs: config.runLeaseMs ?? 30_000,
       soleProcess: stores.describe.database === 'pglite',

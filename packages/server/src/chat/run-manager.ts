@@ -11,6 +11,7 @@ import {
 import type { Agent, RunHandle } from '@aurora-ops/core/agent';
 import { parseJson } from '@aurora-ops/core/internal';
 import { hasRole, type Principal } from '../auth/auth-store.js';
+import { DEFAULT_MAX_STARTING_RUNS } from '../config/config.js';
 import type { EventBus } from './event-bus.js';
 import { createEventWriter, expandStoredEvents } from './event-writer.js';
 
@@ -120,7 +121,7 @@ export interface RunManagerOptions {
   readonly logger?: Logger;
   readonly metrics?: RunManagerMetrics;
   /**
-   * Runs in their start at once in this process (default 16). A run's start (session and run
+   * Runs in their start at once in this process (default `DEFAULT_MAX_STARTING_RUNS`, 64). A run's start (session and run
    * rows, `run.started` stored) is the database-heavy part of it; a burst of starts beyond the
    * pool only queues on it and can time out there, so later starts wait here instead, in order,
    * until an earlier start is stored. A run waiting for its model's first token holds no turn.
@@ -222,7 +223,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     ...(options.eventFlushMs === undefined ? {} : { intervalMs: options.eventFlushMs }),
   });
   const gapWaitMs = options.replayGapWaitMs ?? 2_000;
-  const starting = createGate(options.startConcurrency ?? 16);
+  const starting = createGate(options.startConcurrency ?? DEFAULT_MAX_STARTING_RUNS);
   const { instance } = options;
   const leaseMs = options.leaseMs ?? 30_000;
   const timers: NodeJS.Timeout[] = [];

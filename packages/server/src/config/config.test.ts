@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.redis).toBeUndefined();
     expect(config.s3).toBeUndefined();
     expect(config.vault).toBeUndefined();
-    expect(config).toMatchObject({ maxStartingRuns: 16, stepEndsPerTurn: 4 });
+    expect(config).toMatchObject({ maxStartingRuns: 64, stepEndsPerTurn: 4 });
     expect(loadConfig({ AURORA_STEP_ENDS_PER_TURN: '12' }).stepEndsPerTurn).toBe(12);
   });
 
