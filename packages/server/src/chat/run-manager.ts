@@ -121,10 +121,11 @@ export interface RunManagerOptions {
   readonly logger?: Logger;
   readonly metrics?: RunManagerMetrics;
   /**
-   * Runs in their start at once in this process (default `DEFAULT_MAX_STARTING_RUNS`, 64). A run's start (session and run
-   * rows, `run.started` stored) is the database-heavy part of it; a burst of starts beyond the
-   * pool only queues on it and can time out there, so later starts wait here instead, in order,
-   * until an earlier start is stored. A run waiting for its model's first token holds no turn.
+   * Runs in their start at once in this process (default `DEFAULT_MAX_STARTING_RUNS`, 64). A
+   * run's start (session and run rows, `run.started` stored) is the database-heavy part of it;
+   * a burst of starts beyond the pool only queues on it and can time out there, so later starts
+   * wait here instead, in order, until an earlier start is stored. A run waiting for its model's
+   * first token holds no turn.
    */
   readonly startConcurrency?: number;
   /** Between batches of stored tokens (default 250 ms); other events are stored at once. */
