@@ -12,8 +12,13 @@
  * Usage (forked by ws-streaming.ts): `serve-stream.ts <aurora|raw> <tokens> <intervalMs> <dataDir> [postgresUrl]`.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import type { StatementCount } from './query-counter.js';
 import { sharedNow } from './stats.js';
 import { stampToken } from './token-stamp.js';
@@ -84,7 +89,7 @@ if (mode === 'aurora') {
   if (!principal) throw new Error('the benchmark operator has no principal');
   const { key } = await auth.createApiKey(principal, { name: 'bench' });
   close = () => server.close();
-  await heapProbes();
+  heapProbes();
   send({ type: 'ready', url: server.url, apiKey: key });
 } else {
   const timers = new Map<WebSocket, NodeJS.Timeout>();
@@ -149,23 +154,13 @@ if (mode === 'aurora') {
  * sampling heap profiler between the two times, objects collected since included, so the
  * profile says what was allocated where. The files' paths are printed.
  */
-async function heapProbes(): Promise<void> {
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+function heapProbes(): void {
   const file = (name: string) => join(tmpdir(), `aurora-bench-${process.pid}-${name}`);
   const snapshots = process.env.BENCH_HEAP_SNAPSHOTS_MS?.split(',').filter(Boolean).map(Number) ?? [];
-  if (snapshots.length > 0) {
-    const { writeHeapSnapshot } = await import('node:v8');
-    for (const [index, ms] of snapshots.entries())
-      setTimeout(
-        () => process.stdout.write(`heap snapshot: ${writeHeapSnapshot(file(`${index}.heapsnapshot`))}\n`),
-        ms,
-      );
-  }
+  for (const [index, ms] of snapshots.entries())
+    setTimeout(() => process.stdout.write(`heap snapshot: ${writeHeapSnapshot(file(`${index}.heapsnapshot`))}\n`), ms);
   const [from, to] = process.env.BENCH_ALLOC_SAMPLE_MS?.split(',').map(Number) ?? [];
   if (from !== undefined && to !== undefined && to > from) {
-    const { Session } = await import('node:inspector/promises');
-    const { writeFile } = await import('node:fs/promises');
     const session = new Session();
     session.connect();
     const sampling = {
