@@ -362,8 +362,14 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
             : p99 <= GOAL_P99_MS
               ? 'met'
               : 'NOT met';
+      // CPU per token in the steady window beside the raw server's, which writes the same frames
+      // to as many sockets: what Aurora costs above the syscalls every relay pays.
+      const perToken = (target: Target) => (target.steady ? target.steady.userUs + target.steady.systemUs : Number.NaN);
+      const cpuRatio = perToken(aurora) / perToken(raw);
       lines.push(
-        `  ratio to raw ws: p50 ${fmt(ratio(50), 2)}×, p99 ${fmt(ratio(99), 2)}×; goal p99 ≤ 25 ms: ${verdict}`,
+        `  ratio to raw ws: p50 ${fmt(ratio(50), 2)}×, p99 ${fmt(ratio(99), 2)}×` +
+          (Number.isFinite(cpuRatio) ? `, steady CPU per token ${fmt(cpuRatio, 2)}×` : '') +
+          `; goal p99 ≤ 25 ms: ${verdict}`,
       );
       for (const line of lines) console.log(`- ${line}`);
       for (const line of aurora.profile ?? []) console.log(`    ${line}`);
