@@ -21,6 +21,8 @@ import { StreamModel } from '../server/stream-model.js';
 import { createBenchAgent } from './bench-agent.js';
 
 const ROUNDS = 7;
+/** The floor's variant: one model call and its callbacks. */
+const FLOOR = 'LangChain model.stream() alone';
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -59,7 +61,7 @@ export async function benchRunCost(burst = 500, only?: string): Promise<void> {
   // on PostgreSQL when reachable, else the variant is skipped with the PostgreSQL one.
   const variants: Variant[] = [
     {
-      name: 'LangChain model.stream() alone',
+      name: FLOOR,
       async one() {
         for await (const _chunk of await model.stream([new HumanMessage('go')])) {
           // drain
@@ -79,19 +81,21 @@ export async function benchRunCost(burst = 500, only?: string): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of variants) samples.get(variant.name)!.push(await cpuPerRun(burst, variant.one));
     }
-    const floor = median(samples.get(variants[0]!.name)!); // model.stream() unless one variant was asked for
+    // The floor, when it was measured (a variant asked for alone has nothing to be compared with).
+    const floorSamples = samples.get(FLOOR);
+    const floor = floorSamples ? median(floorSamples) : Number.NaN;
     console.log(
       `\n## CPU per run, ${burst} one-token runs started together (medians of ${ROUNDS} interleaved rounds, Node ${process.version})`,
     );
     console.log(
-      `${'variant'.padEnd(44)}${'µs CPU/run'.padEnd(13)}${'× model.stream()'.padEnd(18)}runs/s per core at most`,
+      `${'variant'.padEnd(44)}${'µs CPU/run'.padEnd(19)}${'× model.stream()'.padEnd(18)}runs/s per core at most`,
     );
     for (const variant of variants) {
       const values = samples.get(variant.name)!;
       const m = median(values);
       const range = `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
       console.log(
-        `${variant.name.padEnd(44)}${`${m.toFixed(0)} (${range})`.padEnd(13)}${(m / floor).toFixed(1).padEnd(18)}${(1e6 / m).toFixed(0)}`,
+        `${variant.name.padEnd(44)}${`${m.toFixed(0)} (${range})`.padEnd(19)}${(Number.isFinite(floor) ? (m / floor).toFixed(1) : 'n/a').padEnd(18)}${(1e6 / m).toFixed(0)}`,
       );
     }
   } finally {
