@@ -273,6 +273,10 @@ function steadyCpu(
   return { core: (user + system) / seconds, userUs: (user / tokens) * 1e6, systemUs: (system / tokens) * 1e6 };
 }
 
+/** Server CPU per token in the steady window (µs), or NaN when the window was too short. */
+const steadyUsPerToken = (target: Target): number =>
+  target.steady ? target.steady.userUs + target.steady.systemUs : Number.NaN;
+
 /** Where the 1 % of tokens the p99 goal allows to be slower went, second by second. */
 function overGoal(result: ClientResult): string {
   const total = result.overGoalPerSecond.reduce((sum, count) => sum + count, 0);
@@ -299,7 +303,7 @@ function describe(target: Target, offered: number): string[] {
     target.steady
       ? `  steady window (seconds ${result.steadyWindow.from}–${result.steadyWindow.to} after the first send, every session streaming): ` +
         `relay latency p50 ${fmt(percentile(result.steadyLatencies, 50), 2)} ms, p99 ${fmt(percentile(result.steadyLatencies, 99), 2)} ms; ` +
-        `server CPU ${fmt(target.steady.core * 100, 0)} % of a core, ${fmt(target.steady.userUs + target.steady.systemUs, 1)} µs per token ` +
+        `server CPU ${fmt(target.steady.core * 100, 0)} % of a core, ${fmt(steadyUsPerToken(target), 1)} µs per token ` +
         `(user ${fmt(target.steady.userUs, 1)}, system ${fmt(target.steady.systemUs, 1)})`
       : '  steady window: too short to measure',
     `  p99 by second after the first send (ms): ${result.p99PerSecond.map((value, second) => `${second}: ${fmt(value, value < 10 ? 1 : 0)}`).join(', ')}`,
@@ -364,8 +368,7 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
               : 'NOT met';
       // CPU per token in the steady window beside the raw server's, which writes the same frames
       // to as many sockets: what Aurora costs above the syscalls every relay pays.
-      const perToken = (target: Target) => (target.steady ? target.steady.userUs + target.steady.systemUs : Number.NaN);
-      const cpuRatio = perToken(aurora) / perToken(raw);
+      const cpuRatio = steadyUsPerToken(aurora) / steadyUsPerToken(raw);
       lines.push(
         `  ratio to raw ws: p50 ${fmt(ratio(50), 2)}×, p99 ${fmt(ratio(99), 2)}×` +
           (Number.isFinite(cpuRatio) ? `, steady CPU per token ${fmt(cpuRatio, 2)}×` : '') +
