@@ -317,6 +317,10 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
   console.log(
     `\n## WebSocket streaming: ${options.sessions} sessions × ${tokens} tokens at ${1000 / INTERVAL_MS}/s (offered ${offered} tokens/s), ramp ${options.rampMs} ms, servers with NODE_ENV=${SERVER_NODE_ENV} — ${load()}`,
   );
+  // BENCH_DB_DELAY_MS: the servers reach PostgreSQL through a proxy holding each chunk that long.
+  const delayMs = Number(process.env.BENCH_DB_DELAY_MS ?? 0);
+  if (!(delayMs >= 0))
+    throw new Error(`BENCH_DB_DELAY_MS must be a number of ms, not "${process.env.BENCH_DB_DELAY_MS}"`);
   const rows: string[] = [];
   const raw = await measureTarget(
     'raw ws (limit)',
@@ -333,8 +337,8 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
     let proxy: DelayProxy | undefined;
     try {
       if (database === 'postgres') throwaway = await createThrowawayDatabase();
-      // BENCH_DB_DELAY_MS: the servers reach PostgreSQL through a proxy holding each chunk that long.
-      const delayMs = Number(process.env.BENCH_DB_DELAY_MS ?? 0);
+      if (delayMs > 0 && !throwaway)
+        console.log(`  (BENCH_DB_DELAY_MS applies to PostgreSQL only; ${database} is local)`);
       if (throwaway && delayMs > 0) {
         proxy = await startDelayProxy(throwaway.url, delayMs);
         console.log(`  (the servers reach PostgreSQL through a proxy adding ${delayMs} ms each way)`);
