@@ -10,17 +10,32 @@ export interface StatementCount {
   readonly sql: string;
   readonly count: number;
   readonly ms: number;
+  /** Bytes of the parameters sent (strings as UTF-8, buffers as they are, others as text). */
+  readonly bytes: number;
 }
 
 type Queryable = Pick<Database, 'query' | 'one'>;
 
+function paramBytes(params: readonly unknown[] | undefined): number {
+  let bytes = 0;
+  for (const param of params ?? []) {
+    if (param === null || param === undefined) continue;
+    if (typeof param === 'string') bytes += Buffer.byteLength(param);
+    else if (param instanceof Uint8Array) bytes += param.byteLength;
+    else if (typeof param === 'bigint') bytes += param.toString().length;
+    else bytes += Buffer.byteLength(JSON.stringify(param) ?? '');
+  }
+  return bytes;
+}
+
 export function countQueries(database: Database): () => StatementCount[] {
-  const counts = new Map<string, { count: number; ms: number }>();
-  const record = (sql: string, started: number): void => {
+  const counts = new Map<string, { count: number; ms: number; bytes: number }>();
+  const record = (sql: string, started: number, params?: readonly unknown[]): void => {
     const key = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
-    const entry = counts.get(key) ?? { count: 0, ms: 0 };
+    const entry = counts.get(key) ?? { count: 0, ms: 0, bytes: 0 };
     entry.count++;
     entry.ms += performance.now() - started;
+    entry.bytes += paramBytes(params);
     counts.set(key, entry);
   };
   const wrap = <T extends Queryable>(target: T): T => {
@@ -28,11 +43,11 @@ export function countQueries(database: Database): () => StatementCount[] {
     return Object.assign(target, {
       query: ((sql: string, params?: readonly unknown[], options?: Parameters<Queryable['query']>[2]) => {
         const started = performance.now();
-        return query.call(target, sql, params, options).finally(() => record(sql, started));
+        return query.call(target, sql, params, options).finally(() => record(sql, started, params));
       }) as Queryable['query'],
       one: ((sql: string, params?: readonly unknown[], options?: Parameters<Queryable['one']>[2]) => {
         const started = performance.now();
-        return one.call(target, sql, params, options).finally(() => record(sql, started));
+        return one.call(target, sql, params, options).finally(() => record(sql, started, params));
       }) as Queryable['one'],
     });
   };

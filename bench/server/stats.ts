@@ -2,7 +2,7 @@
  * Small helpers shared by the server benchmarks: percentiles, machine load, and what a child
  * process uses (VmRSS and CPU time from /proc, Linux only).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 
 /** The issue's goal for the relay latency of 1 000 streaming sessions: p99 ≤ 25 ms. */
@@ -47,6 +47,32 @@ export async function cpuTimes(pid: number): Promise<{ user: number; system: num
 export async function cpuSeconds(pid: number): Promise<number> {
   const { user, system } = await cpuTimes(pid);
   return user + system;
+}
+
+/**
+ * CPU seconds of every `postgres` process on this machine, including its exited children
+ * (a backend's time moves to the postmaster's when it ends), or undefined when none is visible
+ * (the database is elsewhere). The difference over a window is the server's share only while
+ * nothing else uses PostgreSQL.
+ */
+export async function postgresCpuSeconds(): Promise<number | undefined> {
+  let total = 0;
+  let seen = false;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+    seen = true;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime
+    total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  }
+  return seen ? total : undefined;
 }
 
 /** Milliseconds on a clock every process on this machine shares (CLOCK_REALTIME at µs resolution). */

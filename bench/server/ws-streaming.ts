@@ -14,7 +14,7 @@ import { SEMI_SPACE_FLAG } from '../../packages/server/src/cli/node-flags.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { summarizeProfile } from './profile-summary.js';
 import type { StatementCount } from './query-counter.js';
-import { cpuTimes, fmt, GOAL_P99_MS, load, percentile, rssMb, sharedNow } from './stats.js';
+import { cpuTimes, fmt, GOAL_P99_MS, load, percentile, postgresCpuSeconds, rssMb, sharedNow } from './stats.js';
 import { runClients, type ClientResult } from './ws-clients.js';
 
 const SERVE = resolve(import.meta.dirname, 'serve-stream.ts');
@@ -108,6 +108,8 @@ interface Target {
   readonly cpu: number;
   /** Server CPU seconds over the client run. */
   readonly cpuSeconds: number;
+  /** CPU of the machine's PostgreSQL processes while streaming, when the target uses it and they are visible. */
+  readonly database?: { readonly core: number; readonly seconds: number };
   /** Server CPU over the steady window (every session streaming), per token received in it. */
   readonly steady?: { readonly core: number; readonly userUs: number; readonly systemUs: number };
   readonly errorLogs: number;
@@ -122,6 +124,7 @@ async function measureTarget(
   tokens: number,
   profiled: boolean,
   replicas = 1,
+  onPostgres = false,
 ): Promise<Target> {
   const profileDir = profiled ? await mkdtemp(join(tmpdir(), 'aurora-bench-prof-')) : undefined;
   const env: Record<string, string> =
@@ -180,6 +183,7 @@ async function measureTarget(
           .catch(() => undefined);
     }, 250);
     const cpuBefore = await totalCpu();
+    const databaseBefore = onPostgres ? await postgresCpuSeconds() : undefined;
     const wallBefore = performance.now();
     let result: ClientResult;
     try {
@@ -202,6 +206,7 @@ async function measureTarget(
       }
     }
     const cpu = (await totalCpu()) - cpuBefore;
+    const databaseAfter = databaseBefore === undefined ? undefined : await postgresCpuSeconds();
     const wall = (performance.now() - wallBefore) / 1000;
     const stats = await Promise.all(
       children.map((child) =>
@@ -224,11 +229,11 @@ async function measureTarget(
       const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
       profile = file ? await summarizeProfile(join(profileDir, file)) : ['(no profile written)'];
       profile.push(
-        `database statements while streaming (count, total ms incl. waiting for the connection), ${fmt(wall, 1)} s:`,
+        `database statements while streaming (count, total ms incl. waiting for the connection, MB of parameters), ${fmt(wall, 1)} s:`,
       );
       for (const statement of statements)
         profile.push(
-          `  ${String(statement.count).padStart(7)}  ${fmt(statement.ms, 0).padStart(9)} ms  ${statement.sql}`,
+          `  ${String(statement.count).padStart(7)}  ${fmt(statement.ms, 0).padStart(9)} ms  ${fmt(statement.bytes / 1e6, 1).padStart(7)} MB  ${statement.sql}`,
         );
     }
     const steady = steadyCpu(result, cpuSamples);
@@ -239,6 +244,9 @@ async function measureTarget(
       ...(steady ? { steady } : {}),
       cpu: cpu / wall,
       cpuSeconds: cpu,
+      ...(databaseBefore !== undefined && databaseAfter !== undefined
+        ? { database: { core: (databaseAfter - databaseBefore) / wall, seconds: databaseAfter - databaseBefore } }
+        : {}),
       errorLogs,
       offset,
       ...(profile ? { profile } : {}),
@@ -299,6 +307,10 @@ function describe(target: Target, offered: number): string[] {
     `  runs completed ${result.completed}/${result.sessions}; connect ${fmt(result.connectMs / 1000, 1)} s; send → first token p50 ${fmt(percentile(result.firstToken, 50), 0)} / p99 ${fmt(percentile(result.firstToken, 99), 0)} / max ${fmt(percentile(result.firstToken, 100), 0)} ms; ` +
       `streaming took ${fmt(result.streamMs / 1000, 1)} s; server CPU ${fmt(target.cpu * 100, 0)} % of a core ` +
       `(${fmt((target.cpuSeconds * 1000) / Math.max(1, result.received), 3)} ms per token delivered), RSS ${fmt(target.rssMb.idle, 0)} → peak ${fmt(target.rssMb.peak, 0)} MB; ` +
+      (target.database
+        ? `PostgreSQL CPU ${fmt(target.database.core * 100, 0)} % of a core ` +
+          `(${fmt((target.database.seconds * 1e6) / Math.max(1, result.received), 1)} µs per token); `
+        : '') +
       `client CPU ${fmt(result.clientCpu * 100, 0)} %; clock offset ${fmt(target.offset.offsetMs, 3)} ms (IPC rtt ${fmt(target.offset.rttMs, 2)} ms)`,
     target.steady
       ? `  steady window (seconds ${result.steadyWindow.from}–${result.steadyWindow.to} after the first send, every session streaming): ` +
@@ -354,6 +366,7 @@ export async function benchStreaming(options: StreamingOptions): Promise<string[
         tokens,
         options.profile,
         replicas,
+        database === 'postgres',
       );
       const lines = describe(aurora, offered);
       const ratio = (p: number) => percentile(aurora.result.latencies, p) / percentile(raw.result.latencies, p);
