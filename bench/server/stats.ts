@@ -35,11 +35,14 @@ export async function rssMb(pid: number): Promise<number> {
   return Number(kb) / 1024;
 }
 
+/** The fields of a /proc/<pid>/stat line after the command name (which may hold spaces). */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User and system CPU seconds a process has used (from /proc/<pid>/stat; 100 ticks per second). */
 export async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at ") ".
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8'));
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
@@ -68,7 +71,7 @@ export async function postgresCpuSeconds(): Promise<number | undefined> {
     }
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
     seen = true;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     // utime, stime, cutime, cstime
     total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
   }
