@@ -4,7 +4,7 @@
  * is stored (what the run manager relies on before it publishes a non-token event); each run's
  * consecutive tokens in a batch are one row, and a failed row is retried as it was built.
  */
-import type { Database, RunEvent } from '@aurora-ops/core';
+import { createRunEventStream, createSecretRedactor, type Database, type RunEvent } from '@aurora-ops/core';
 import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventWriter, expandStoredEvents } from '../src/chat/event-writer.js';
@@ -184,6 +184,48 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     expect(b.map((row) => [row.seq, row.last_seq])).toEqual([[1, 3]]);
     const events = b.flatMap((row) => expandStoredEvents(JSON.parse(row.event), 1));
     expect(events.map((event) => event.seq)).toEqual([2, 3]);
+  });
+
+  it('stores a token range as its texts and times (under half the bytes), read back whole from any seq', async () => {
+    // Tokens as the agent's event stream makes them, so a field added to them later that the
+    // range does not keep fails here.
+    let now = Date.parse('2026-11-24T20:41:05.000Z');
+    const stream = createRunEventStream({
+      runId: 'rd',
+      sessionId: 'sd',
+      redactor: createSecretRedactor(),
+      now: () => new Date((now += 50)),
+    });
+    const writer = createEventWriter({ database, intervalMs: 60_000 });
+    const added: RunEvent[] = [];
+    for (let index = 0; index < 5; index++) {
+      const event = stream.emit({ type: 'token.streamed', text: `token ${index} "quoted" ` });
+      added.push(event);
+      writer.add('acme', 'rd', event);
+    }
+    await writer.close();
+    const rows = await rowsOf('rd');
+    expect(rows.map((row) => [row.seq, row.last_seq])).toEqual([[1, 5]]);
+    const stored = JSON.parse(rows[0]!.event) as unknown;
+    expect(Array.isArray(stored)).toBe(false);
+    expect(rows[0]!.event).not.toContain('token.streamed');
+    expect(rows[0]!.event.length).toBeLessThan(JSON.stringify(added).length / 2);
+    for (const afterSeq of [0, 1, 3, 4, 5])
+      expect(expandStoredEvents(stored, afterSeq)).toEqual(added.filter((event) => event.seq > afterSeq));
+  });
+
+  it('stores tokens whose times cross a minute as the events themselves, and reads rows stored that way', async () => {
+    const at = ['2026-11-24T20:41:59.950Z', '2026-11-24T20:42:00.000Z'];
+    const writer = createEventWriter({ database, intervalMs: 60_000 });
+    const added = at.map((time, index): RunEvent => ({ ...token(index + 1, 're'), at: time }));
+    for (const event of added) writer.add('acme', 're', event);
+    await writer.close();
+    const rows = await rowsOf('re');
+    expect(rows.map((row) => [row.seq, row.last_seq])).toEqual([[1, 2]]);
+    const stored = JSON.parse(rows[0]!.event) as unknown;
+    expect(stored).toEqual(added); // what earlier versions stored for every range
+    expect(expandStoredEvents(stored, 0)).toEqual(added);
+    expect(expandStoredEvents(stored, 1)).toEqual(added.slice(1));
   });
 
   it('retries a failed row as it was built, so tokens added since are not lost to a conflict', async () => {
