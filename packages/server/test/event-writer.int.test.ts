@@ -120,6 +120,34 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     }
   });
 
+  it("a flush for a run stores that run's events alone: the other runs' tokens wait for the tick as one range", async () => {
+    const writer = createEventWriter({ database, intervalMs: 60_000 });
+    try {
+      for (const seq of [1, 2]) {
+        writer.add('acme', 'fa', token(seq, 'fa'));
+        writer.add('acme', 'fb', token(seq, 'fb'));
+      }
+      writer.add('acme', 'fa', other(3, 'fa'));
+      await writer.flush('fa');
+      expect((await rowsOf('fa')).map((row) => [row.seq, row.last_seq])).toEqual([
+        [1, 2],
+        [3, null],
+      ]);
+      expect(await rowsOf('fb')).toEqual([]);
+      writer.add('acme', 'fb', token(3, 'fb'));
+      writer.add('acme', 'fc', token(1, 'fc'));
+      await writer.flushNow('fc');
+      expect(await rowsOf('fb')).toEqual([]);
+      // A flush for every run in the same turn as one for a run covers every run.
+      writer.add('acme', 'fa', token(4, 'fa'));
+      await Promise.all([writer.flush('fa'), writer.flush()]);
+      expect((await rowsOf('fb')).map((row) => [row.seq, row.last_seq])).toEqual([[1, 3]]);
+      expect((await rowsOf('fa')).map((row) => row.seq)).toEqual([1, 3, 4]);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('retries a batch that failed with the next flush, and close() stores what is pending', async () => {
     let fail = true;
     const failingOnce: Database = new Proxy(database, {

@@ -2,8 +2,8 @@ import type { Database, Logger, RunEvent } from '@aurora-ops/core';
 
 /**
  * Stores run events for the whole process in batches. Tokens wait for the next tick (every
- * `intervalMs`); any other event is written with everything pending before it is published
- * (`flushNow`), so a replay never misses a non-token event.
+ * `intervalMs`); any other event is written with everything of its run pending before it, before
+ * it is published (`flush(runId)`), so a replay never misses a non-token event.
  *
  * A run's consecutive tokens within one batch are stored as one row: `seq` is the first,
  * `last_seq` the last, and `event` a `TokenRange` (what the tokens share once, then their
@@ -16,15 +16,17 @@ import type { Database, Logger, RunEvent } from '@aurora-ops/core';
 export interface EventWriter {
   add(org: string, runId: string, event: RunEvent): void;
   /**
-   * Writes everything added so far; resolves when it is stored, or, for rows the database
-   * refused, once they are logged and kept for the next flush (it never rejects).
+   * Writes everything added so far for `runId` (for every run without it); resolves when it is
+   * stored, or, for rows the database refused, once they are logged and kept for the next
+   * flush (it never rejects). The other runs' tokens wait for the tick, so they are stored as
+   * ranges, not a row each, however many runs start or end at once.
    */
-  flushNow(): Promise<void>;
+  flushNow(runId?: string): Promise<void>;
   /**
    * `flushNow` at the end of this turn of the event loop: the flushes asked for in one turn
    * (a burst of run starts or ends) share their statements.
    */
-  flush(): Promise<void>;
+  flush(runId?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,49 +98,69 @@ function tokenRange(events: readonly RunEvent[]): TokenRange | readonly RunEvent
   return { tokens: { runId: first.runId, sessionId: first.sessionId, seq: first.seq, atMinute: minute, texts, ats } };
 }
 
-/** Groups a batch into rows: each run's consecutive tokens become one row, in order. */
-function toRows(batch: readonly { org: string; runId: string; event: RunEvent }[]): Row[] {
+/** A run's events added and not yet taken for a write, in the order they were added. */
+interface Pending {
+  readonly org: string;
+  readonly runId: string;
+  readonly events: RunEvent[];
+}
+
+/** Rows for what was taken: each run's consecutive tokens become one row, in order. */
+function toRows(batch: readonly Pending[]): Row[] {
   const rows: Row[] = [];
-  // The tokens of each run not yet closed by one of its other events.
-  const open = new Map<string, { org: string; events: RunEvent[] }>();
-  const close = (runId: string): void => {
-    const tokens = open.get(runId);
-    if (!tokens) return;
-    open.delete(runId);
-    const { events } = tokens;
-    const first = events[0]!;
-    const range = events.length > 1;
-    rows.push({
-      org: tokens.org,
-      runId,
-      seq: first.seq,
-      lastSeq: range ? events[events.length - 1]!.seq : null,
-      type: first.type,
-      json: JSON.stringify(range ? tokenRange(events) : first),
-      count: events.length,
-    });
-  };
-  for (const { org, runId, event } of batch) {
-    if (event.type === 'token.streamed') {
-      const tokens = open.get(runId);
-      const last = tokens?.events[tokens.events.length - 1];
-      if (tokens && last && event.seq === last.seq + 1) tokens.events.push(event);
-      else {
-        close(runId);
-        open.set(runId, { org, events: [event] });
+  for (const { org, runId, events } of batch) {
+    // The run's tokens not yet closed by one of its other events (or a gap in `seq`).
+    let tokens: RunEvent[] = [];
+    const close = (): void => {
+      const first = tokens[0];
+      if (!first) return;
+      const range = tokens.length > 1;
+      rows.push({
+        org,
+        runId,
+        seq: first.seq,
+        lastSeq: range ? tokens[tokens.length - 1]!.seq : null,
+        type: first.type,
+        json: JSON.stringify(range ? tokenRange(tokens) : first),
+        count: tokens.length,
+      });
+      tokens = [];
+    };
+    for (const event of events) {
+      if (event.type === 'token.streamed') {
+        const last = tokens[tokens.length - 1];
+        if (last && event.seq !== last.seq + 1) close();
+        tokens.push(event);
+        continue;
       }
-      continue;
+      close();
+      rows.push({ org, runId, seq: event.seq, lastSeq: null, type: event.type, json: JSON.stringify(event), count: 1 });
     }
-    close(runId);
-    rows.push({ org, runId, seq: event.seq, lastSeq: null, type: event.type, json: JSON.stringify(event), count: 1 });
+    close();
   }
-  for (const runId of [...open.keys()]) close(runId);
   return rows;
 }
 
 export function createEventWriter(options: EventWriterOptions): EventWriter {
   const { database, logger } = options;
-  let pending: { org: string; runId: string; event: RunEvent }[] = [];
+  /** By run, so that a flush for a run takes its events alone. */
+  let pending = new Map<string, Pending>();
+  /** What a flush for `runIds` (every run when undefined) covers, taken out of `pending`. */
+  const take = (runIds: Iterable<string> | undefined): Pending[] => {
+    if (runIds === undefined) {
+      const all = [...pending.values()];
+      pending = new Map();
+      return all;
+    }
+    const taken: Pending[] = [];
+    for (const runId of runIds) {
+      const entry = pending.get(runId);
+      if (!entry) continue;
+      pending.delete(runId);
+      taken.push(entry);
+    }
+    return taken;
+  };
   /** Rows a failed statement held, stored as they were built (a retry never regroups them). */
   let retry: Row[] = [];
 
@@ -186,9 +208,9 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
   // is stored; what is added after it waits for a later flush or the next tick, as before.
   let storing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
-  /** What the flushes asked for during the current batch cover, in the order it was added. */
-  let next: typeof pending = [];
-  const write = (entries: typeof pending): Promise<void> => {
+  /** What the flushes asked for during the current batch cover. */
+  let next: Pending[] = [];
+  const write = (entries: readonly Pending[]): Promise<void> => {
     if (entries.length === 0 && retry.length === 0) return Promise.resolve();
     const rows = [...retry, ...toRows(entries)];
     retry = [];
@@ -199,9 +221,8 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     });
     return batch;
   };
-  const flushNow = (): Promise<void> => {
-    const entries = pending;
-    pending = [];
+  const flushRuns = (runIds: Iterable<string> | undefined): Promise<void> => {
+    const entries = take(runIds);
     if (!storing) return write(entries);
     next.push(...entries);
     queued ??= storing.then(() => {
@@ -213,19 +234,30 @@ export function createEventWriter(options: EventWriterOptions): EventWriter {
     return queued;
   };
 
+  const flushNow = (runId?: string): Promise<void> => flushRuns(runId === undefined ? undefined : [runId]);
+
   let soon: Promise<void> | undefined;
-  const flush = (): Promise<void> =>
-    (soon ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+  /** The runs the flushes asked for in this turn cover; undefined once one asked for every run. */
+  let soonRuns: Set<string> | undefined = new Set();
+  const flush = (runId?: string): Promise<void> => {
+    if (runId === undefined) soonRuns = undefined;
+    else soonRuns?.add(runId);
+    return (soon ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const runIds = soonRuns;
       soon = undefined;
-      return flushNow();
+      soonRuns = new Set();
+      return flushRuns(runIds);
     }));
+  };
 
   const timer = setInterval(() => void flushNow(), options.intervalMs ?? 250);
   timer.unref();
 
   return {
     add(org, runId, event) {
-      pending.push({ org, runId, event });
+      const entry = pending.get(runId);
+      if (entry) entry.events.push(event);
+      else pending.set(runId, { org, runId, events: [event] });
     },
     flushNow,
     flush,

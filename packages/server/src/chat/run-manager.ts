@@ -376,7 +376,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     /** Hands on the waiting events in order, storing each non-token one before it goes out. */
     const drain = async (): Promise<void> => {
       for (let event = waiting?.shift(); event; event = waiting?.shift()) {
-        if (event.type !== 'token.streamed') await writer.flush();
+        if (event.type !== 'token.streamed') await writer.flush(event.runId);
         publish(event);
         // The start's statements (session, run row, this event) are done: the next run may
         // start while this one waits for its model.
@@ -424,7 +424,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
             started();
             // Stored before the run leaves `held` (a replay then reads the store alone), with the
             // other runs ending in this turn.
-            await writer.flush();
+            await writer.flush(runId);
             held.delete(runId);
             follow(runId);
             const wanted = resumeOnRelease.get(runId);
@@ -513,7 +513,7 @@ export function createRunManager(options: RunManagerOptions): RunManager {
     const firstBuffered = () =>
       (buffered ?? []).reduce((first, event) => Math.min(first, event.seq), Number.POSITIVE_INFINITY);
     const replay = async (): Promise<void> => {
-      if (held.has(runId)) await writer.flushNow();
+      if (held.has(runId)) await writer.flushNow(runId);
       const read = async () => {
         for (const event of await storedEvents(org, runId, last)) deliver(event);
       };
