@@ -1,8 +1,9 @@
 /**
  * The process-wide event writer on the local PostgreSQL: one batch at a time, the flushes asked
  * for meanwhile sharing the next one, and a flush resolves only once everything added before it
- * is stored (what the run manager relies on before it publishes a non-token event); each run's
- * consecutive tokens in a batch are one row, and a failed row is retried as it was built.
+ * is stored (what the run manager relies on before it publishes a non-token event), and a flush
+ * for one run takes that run's events alone; each run's consecutive tokens in a batch are one row
+ * (their texts and times), and a failed row is retried as it was built.
  */
 import { createRunEventStream, createSecretRedactor, type Database, type RunEvent } from '@aurora-ops/core';
 import { createPostgresDatabase } from '@aurora-ops/core/storage/postgres';
