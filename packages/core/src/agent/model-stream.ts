@@ -1,6 +1,7 @@
 import { CallbackManager } from '@langchain/core/callbacks/manager';
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage } from '@langchain/core/messages';
+import type { ChatGenerationChunk } from '@langchain/core/outputs';
 import { ensureConfig, RunnableBinding, type RunnableConfig } from '@langchain/core/runnables';
 
 /** A chat model, or one with tools bound (`RunnableBinding`): what the model node streams from. */
@@ -49,7 +50,7 @@ async function chunkIterator<Chunk>(
   model: StreamingModel<Chunk>,
   input: BaseMessage[],
   config: RunnableConfig,
-): Promise<AsyncGenerator<Chunk>> {
+): Promise<ChunkSource<Chunk>> {
   let target: unknown = model;
   let options: RunnableConfig = config;
   while (target instanceof RunnableBinding && target._streamIterator === RunnableBinding.prototype._streamIterator) {
@@ -64,7 +65,7 @@ async function chunkIterator<Chunk>(
     chat._streamResponseChunks === baseChatModel._streamResponseChunks ||
     chat.disableStreaming
   ) {
-    return (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options);
+    return { iterator: (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options) };
   }
   const [runnableConfig, callOptions] = chat._separateRunnableConfigFromCallOptionsCompat(options);
   // Tags and metadata only decorate a manager that handlers created: without them, none is made.
@@ -78,24 +79,27 @@ async function chunkIterator<Chunk>(
     { verbose: chat.verbose },
   );
   if (handlers !== undefined || (callOptions.outputVersion ?? chat.outputVersion) === 'v1') {
-    return (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options);
+    return { iterator: (target as Required<StreamingModel<Chunk>>)._streamIterator(input, options) };
   }
-  return withoutHandlers(chat, toMessages(input), callOptions) as AsyncGenerator<Chunk>;
+  // `BaseChatModel._streamIterator`'s loop when `CallbackManager.configure` found no handler,
+  // its per-chunk part done by `modelChunks` itself (one async generator fewer per chunk).
+  return {
+    iterator: chat._streamResponseChunks(toMessages(input), callOptions),
+    toChunk: (generation) => {
+      const { message, generationInfo } = generation as ChatGenerationChunk;
+      message.response_metadata = { ...generationInfo, ...message.response_metadata };
+      return message as Chunk;
+    },
+  };
 }
 
-/** `BaseChatModel._streamIterator`'s loop when `CallbackManager.configure` found no handler. */
-async function* withoutHandlers(
-  chat: ChatModelInternals,
-  messages: BaseMessage[],
-  callOptions: Record<string, unknown>,
-): AsyncGenerator<BaseMessage> {
-  const signal = callOptions.signal as AbortSignal | undefined;
-  for await (const chunk of chat._streamResponseChunks(messages, callOptions)) {
-    signal?.throwIfAborted();
-    chunk.message.response_metadata = { ...chunk.generationInfo, ...chunk.message.response_metadata };
-    yield chunk.message;
-  }
-  signal?.throwIfAborted();
+/**
+ * What `modelChunks` iterates, and what it makes of each item when the items are not chunks
+ * yet.
+ */
+interface ChunkSource<Chunk> {
+  readonly iterator: AsyncGenerator<unknown>;
+  readonly toChunk?: (item: unknown) => Chunk;
 }
 
 /**
@@ -117,7 +121,7 @@ export async function* modelChunks<Chunk>(
     yield* await model.stream(input, { signal });
     return;
   }
-  const iterator = await chunkIterator(model, input, ensureConfig({ signal }));
+  const { iterator, toChunk } = await chunkIterator(model, input, ensureConfig({ signal }));
   // The wait for the current chunk; an abort rejects it. (Not Promise.race with one promise for
   // the whole stream: each race would leave a reaction on that promise until the stream ends.)
   let rejectWait: ((error: unknown) => void) | undefined;
@@ -132,15 +136,17 @@ export async function* modelChunks<Chunk>(
   try {
     for (;;) {
       if (signal.aborted) throw abortError();
-      const next = await new Promise<IteratorResult<Chunk>>((resolve, reject) => {
+      const next = await new Promise<IteratorResult<unknown>>((resolve, reject) => {
         rejectWait = reject;
         iterator.next().then(resolve, reject);
       });
+      // As `_streamIterator` does after each chunk and at the end.
+      if (signal.aborted) throw abortError();
       if (next.done) {
         finished = true;
         return;
       }
-      yield next.value;
+      yield toChunk ? toChunk(next.value) : (next.value as Chunk);
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
