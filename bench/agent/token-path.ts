@@ -1,9 +1,10 @@
 /**
  * CPU per streamed token, as a floor for the server's streaming goal: the same model streams
- * N tokens back to back (no timers) (1) through LangChain's `model.stream()` alone, and
- * (2) through an agent run whose events are drained, on PGlite. Process CPU ÷ tokens, medians
- * of interleaved rounds. 1 / (CPU per token) is the most tokens/s one core can move through
- * that layer, whatever the server around it does.
+ * N tokens back to back (no timers) (1) through LangChain's `model.stream()` alone, (2) through
+ * `modelChunks`, what the agent's model node iterates instead, alone, and (3) through an agent
+ * run whose events are drained, on PGlite. Process CPU ÷ tokens, medians of interleaved rounds.
+ * 1 / (CPU per token) is the most tokens/s one core can move through that layer, whatever the
+ * server around it does.
  *
  * Run alone: `pnpm exec tsx bench/agent/token-path.ts`.
  */
@@ -12,6 +13,7 @@ import type { CallbackManagerForLLMRun } from '../../packages/core/node_modules/
 import type { BaseMessage } from '../../packages/core/node_modules/@langchain/core/dist/messages/index.js';
 import { AIMessageChunk, HumanMessage } from '../../packages/core/node_modules/@langchain/core/dist/messages/index.js';
 import { ChatGenerationChunk } from '../../packages/core/node_modules/@langchain/core/dist/outputs.js';
+import { modelChunks } from '../../packages/core/src/agent/model-stream.js';
 import { createPgliteDatabase } from '../../packages/core/src/storage/pglite/index.js';
 import { StreamModel } from '../server/stream-model.js';
 import { createBenchAgent } from './bench-agent.js';
@@ -57,23 +59,37 @@ export async function benchTokenPath(): Promise<void> {
       // drain
     }
   };
+  // What the agent's model node iterates instead of `model.stream()` (packages/core/src/agent/model-stream.ts).
+  const chunksOnly = async (): Promise<void> => {
+    for await (const _chunk of modelChunks(model, [new HumanMessage('go')], new AbortController().signal)) {
+      // drain
+    }
+  };
   const agentRun = (): Promise<void> => bench.runOnce();
   try {
     await streamOnly();
+    await chunksOnly();
     await agentRun();
     const stream: number[] = [];
+    const chunks: number[] = [];
     const run: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       stream.push(await cpuPerToken(streamOnly));
+      chunks.push(await cpuPerToken(chunksOnly));
       run.push(await cpuPerToken(agentRun));
     }
     const s = median(stream);
+    const c = median(chunks);
     const r = median(run);
     console.log(
       `\n## CPU per streamed token (${TOKENS} tokens back to back, medians of ${ROUNDS} interleaved rounds, Node ${process.version})`,
     );
     console.log(`${'layer'.padEnd(40)}${'µs CPU/token'.padEnd(15)}tokens/s per core at most`);
     console.log(`${'LangChain model.stream() alone'.padEnd(40)}${s.toFixed(1).padEnd(15)}${(1e6 / s).toFixed(0)}`);
+    console.log(
+      `${"the agent's modelChunks() alone".padEnd(40)}${c.toFixed(1).padEnd(15)}${(1e6 / c).toFixed(0)}` +
+        `   (${(c / s).toFixed(2)}× model.stream())`,
+    );
     console.log(`${'agent run, events drained (PGlite)'.padEnd(40)}${r.toFixed(1).padEnd(15)}${(1e6 / r).toFixed(0)}`);
     console.log(
       `agent's own share: ${(r - s).toFixed(1)} µs/token (${((1 - s / r) * 100).toFixed(0)} % of the run's CPU per token)`,
