@@ -59,7 +59,8 @@ export async function benchTokenPath(): Promise<void> {
       // drain
     }
   };
-  // What the agent's model node iterates instead of `model.stream()` (packages/core/src/agent/model-stream.ts).
+  // What the agent's model node iterates instead of `model.stream()`
+  // (packages/core/src/agent/model-stream.ts).
   const chunksOnly = async (): Promise<void> => {
     for await (const _chunk of modelChunks(model, [new HumanMessage('go')], new AbortController().signal)) {
       // drain

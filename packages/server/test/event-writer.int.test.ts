@@ -46,6 +46,14 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     await throwaway?.drop();
   });
 
+  const rowsOf = async (runId: string) =>
+    (
+      await database.query<{ seq: number; last_seq: number | null; event: string }>(
+        'select seq, last_seq, event from aurora_run_events where run_id = $1 order by seq',
+        [runId],
+      )
+    ).rows;
+
   it('while a batch is being written, the flushes asked for wait and share the next statement', async () => {
     // The first insert is held (a real statement that sleeps).
     let inserts = 0;
@@ -173,13 +181,6 @@ describe.skipIf(skip !== undefined)(`event writer${skip ? ` (skipped: ${skip})` 
     ]);
     expect(rows.map((row) => row.seq).sort()).toEqual([1, 2]);
   });
-  const rowsOf = async (runId: string) =>
-    (
-      await database.query<{ seq: number; last_seq: number | null; event: string }>(
-        'select seq, last_seq, event from aurora_run_events where run_id = $1 order by seq',
-        [runId],
-      )
-    ).rows;
 
   it("stores each run's consecutive tokens in a batch as one row, other events alone", async () => {
     const writer = createEventWriter({ database, intervalMs: 60_000 });
