@@ -70,7 +70,12 @@ export async function benchDatabase(): Promise<{ comparisons: Comparison[]; note
     for (const run of [(sql: string) => raw.exec(sql), (sql: string) => embedded.query(sql)]) {
       await run(schema);
       await run(`insert into bench select g, 'row ' || g from generate_series(1, 1000) g`);
+      await run('create table blobs (id int primary key, body bytea not null)');
     }
+    // A checkpoint-sized value (LangGraph's checkpoints and writes are bytea).
+    const blob = Uint8Array.from({ length: 16 * 1024 }, (_, index) => (index * 31 + 7) & 0xff);
+    await embedded.query('insert into blobs values (0, $1)', [blob]);
+    await raw.query('insert into blobs values (0, $1)', [blob]);
     let nextId = 1_000_000;
     comparisons.push(
       await compare(
@@ -102,10 +107,29 @@ export async function benchDatabase(): Promise<{ comparisons: Comparison[]; note
           }),
         { iterations: 300 },
       ),
+      await compare(
+        'database/pglite',
+        'insert 16 KiB bytea',
+        () => embedded.query('insert into blobs values ($1, $2)', [nextId++, blob]),
+        () => raw.query('insert into blobs values ($1, $2)', [nextId++, blob]),
+        { iterations: 500 },
+      ),
+      await compare(
+        'database/pglite',
+        'select 16 KiB bytea',
+        () => embedded.query('select body from blobs where id = 0'),
+        () => raw.query('select body from blobs where id = 0'),
+        { iterations: 500 },
+      ),
     );
   } finally {
     await embedded.close();
     await raw.close();
   }
-  return { comparisons, notes: [] };
+  return {
+    comparisons,
+    notes: [
+      'database/pglite bytea: the raw side is PGlite with its own bytea codec (a byte at a time); the adapter hex-codes natively.',
+    ],
+  };
 }

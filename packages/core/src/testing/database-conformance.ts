@@ -127,6 +127,30 @@ export function describeDatabaseConformance(name: string, harness: ConformanceHa
       expect(deleted.rowCount).toBe(0);
     });
 
+    test('bytea round-trips every byte, views at an offset and large values; reads are Uint8Arrays', async () => {
+      const t = await table('id int primary key, body bytea');
+      const every = Uint8Array.from({ length: 256 }, (_, index) => index);
+      // A view into a larger buffer: only its own bytes are stored.
+      const framed = new Uint8Array(300).fill(0xee);
+      framed.set(every.subarray(16, 48), 7);
+      const view = framed.subarray(7, 39);
+      const large = Uint8Array.from({ length: 1 << 20 }, (_, index) => (index * 31 + 7) & 0xff);
+      const values: Uint8Array[] = [new Uint8Array(0), every, view, large];
+      for (const [id, body] of values.entries()) {
+        await db.query(`insert into ${t} (id, body) values ($1, $2)`, [id, body]);
+      }
+      const rows = await db.query<{ id: number; body: Uint8Array; hex: string }>(
+        `select id, body, encode(body, 'hex') as hex from ${t} order by id`,
+      );
+      for (const [id, body] of values.entries()) {
+        const row = rows.rows[id]!;
+        expect(row.body).toBeInstanceOf(Uint8Array);
+        expect(Buffer.from(row.body).equals(Buffer.from(body))).toBe(true);
+        // What the server stored, as it reads it, not only what came back.
+        expect(row.hex).toBe(Buffer.from(body).toString('hex'));
+      }
+    });
+
     test('one() returns the row, NotFoundError for none, InvalidInputError for several', async () => {
       const t = await table();
       await db.query(`insert into ${t} (id, name) values (1, 'a'), (2, 'b')`);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { PGlite, TransactionAbortedError, type Results } from '@electric-sql/pglite';
+import { PGlite, TransactionAbortedError, types, type Results } from '@electric-sql/pglite';
 import { ConnectionLostError, InvalidInputError } from '../../errors/errors.js';
 import { noopLogger, type Logger } from '../../logging/logger.js';
 import type {
@@ -37,6 +37,29 @@ export interface PgliteDatabaseOptions {
 export const PGLITE_DEFAULT_SETTINGS: Readonly<Record<string, string>> = { shared_buffers: '16MB' };
 
 const SETTING_NAME = /^[a-z_][a-z0-9_.]*$/;
+
+/** PostgreSQL's type id of `bytea`. */
+const BYTEA_OID = 17;
+
+/**
+ * `bytea` to and from PostgreSQL's hex text form with Node's native hex codec. PGlite's own
+ * goes through `toString(16)` and `padStart` for each byte on the way in and `parseInt` on
+ * the way out: for LangGraph's checkpoints (bytea, several KB each) at the end of a step that
+ * was 23 % of the event loop's busy time while 1 000 runs ended together (bench/README,
+ * "PGlite's bytea"). Values read back are plain `Uint8Array`s, as PGlite's own parser returns.
+ */
+function serializeBytea(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+}
+
+function parseBytea(text: string): Uint8Array {
+  // PostgreSQL's default `bytea_output` is hex; the escape form is left to PGlite's parser.
+  if (!text.startsWith('\\x')) return types.parsers[BYTEA_OID]!(text) as Uint8Array;
+  const bytes = new Uint8Array((text.length - 2) >>> 1);
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(text.slice(2), 'hex');
+  return bytes;
+}
 
 /**
  * `-c name=value` start parameters for the settings (on top of PGlite's own). Passed at each
@@ -154,6 +177,8 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Datab
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(extensions === undefined ? {} : { extensions }),
       ...(settings.length === 0 ? {} : { startParams: [...PGlite.defaultStartParams, ...settings] }),
+      serializers: { [BYTEA_OID]: serializeBytea },
+      parsers: { [BYTEA_OID]: parseBytea },
     });
     pglite = instance;
     if (withVector) await instance.exec('create extension if not exists vector');
