@@ -129,7 +129,8 @@ export async function benchDatabase(): Promise<{ comparisons: Comparison[]; note
   return {
     comparisons,
     notes: [
-      'database/pglite bytea: the raw side is PGlite with its own bytea codec (a byte at a time); the adapter hex-codes natively.',
+      'database/pglite bytea: the raw side is PGlite with its own bytea codec (a byte at a time); ' +
+        'the adapter binds the bytes as a binary parameter and reads them with the native hex codec.',
     ],
   };
 }

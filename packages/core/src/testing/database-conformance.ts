@@ -127,7 +127,7 @@ export function describeDatabaseConformance(name: string, harness: ConformanceHa
       expect(deleted.rowCount).toBe(0);
     });
 
-    test('bytea round-trips every byte, views at an offset and large values; reads are Uint8Arrays', async () => {
+    test('bytea round-trips every byte, views at an offset, large values and arrays; reads are Uint8Arrays', async () => {
       const t = await table('id int primary key, body bytea');
       const every = Uint8Array.from({ length: 256 }, (_, index) => index);
       // A view into a larger buffer: only its own bytes are stored.
@@ -149,6 +149,13 @@ export function describeDatabaseConformance(name: string, harness: ConformanceHa
         // What the server stored, as it reads it, not only what came back.
         expect(row.hex).toBe(Buffer.from(body).toString('hex'));
       }
+      // An array parameter: its elements are formatted as text, not bound as bytes.
+      const list = await db.one<{ list: Uint8Array[]; hex: string[] }>(
+        "select $1::bytea[] as list, array(select encode(b, 'hex') from unnest($1::bytea[]) b) as hex",
+        [[every, view]],
+      );
+      expect(list.list.map((body) => Buffer.from(body).toString('hex'))).toEqual(list.hex);
+      expect(list.hex).toEqual([Buffer.from(every).toString('hex'), Buffer.from(view).toString('hex')]);
     });
 
     test('one() returns the row, NotFoundError for none, InvalidInputError for several', async () => {

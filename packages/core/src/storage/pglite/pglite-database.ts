@@ -42,24 +42,40 @@ const SETTING_NAME = /^[a-z_][a-z0-9_.]*$/;
 const BYTEA_OID = 17;
 
 /**
- * `bytea` to and from PostgreSQL's hex text form with Node's native hex codec. PGlite's own
- * goes through `toString(16)` and `padStart` for each byte on the way in and `parseInt` on
- * the way out: for LangGraph's checkpoints (bytea, several KB each) at the end of a step that
- * was 23 % of the event loop's busy time while 1 000 runs ended together (bench/README,
- * "PGlite's bytea"). Values read back are plain `Uint8Array`s, as PGlite's own parser returns.
+ * PGlite's own `bytea` codec goes through `toString(16)` and `padStart` for each byte on the way
+ * in and `parseInt` on the way out. For LangGraph's checkpoints (bytea, several KB each) that was
+ * 23 % of the event loop's busy time while 1 000 runs ended together (bench/README, "PGlite's
+ * bytea"). Parameters are sent as binary (below); what PGlite formats itself, a `bytea[]`
+ * parameter's elements, and what it reads back go through Node's native hex codec. Values read
+ * back are plain `Uint8Array`s, as PGlite's own parser returns.
  */
-function serializeBytea(value: unknown): string {
+function byteaToHex(value: unknown): string {
   if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
   return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
 }
 
-function parseBytea(text: string): Uint8Array {
+function byteaFromHex(text: string): Uint8Array {
   // PostgreSQL's default `bytea_output` is hex; the escape form is left to PGlite's parser.
   if (!text.startsWith('\\x')) return types.parsers[BYTEA_OID]!(text) as Uint8Array;
   const bytes = new Uint8Array((text.length - 2) >>> 1);
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(text.slice(2), 'hex');
   return bytes;
 }
+
+/**
+ * Per query: a `bytea` parameter is handed to the wire protocol as it is, which binds a byte
+ * array in binary format (half the bytes of hex, and no hex to parse on either side). PGlite
+ * types a serializer's result as a string, hence the cast. Only per query: PGlite's array
+ * serializer calls the instance's serializer for each element of a `bytea[]` and needs text.
+ */
+const BINARY_BYTEA = {
+  serializers: {
+    [BYTEA_OID]: (value: unknown): string => {
+      if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
+      return value as unknown as string;
+    },
+  },
+};
 
 /**
  * `-c name=value` start parameters for the settings (on top of PGlite's own). Passed at each
@@ -84,7 +100,7 @@ function startParameters(settings: Readonly<Record<string, string | undefined>>)
 const ISOLATION_LEVELS: readonly IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
 
 interface Executor {
-  query<T>(sql: string, params?: unknown[]): Promise<Results<T>>;
+  query<T>(sql: string, params?: unknown[], options?: typeof BINARY_BYTEA): Promise<Results<T>>;
   exec(sql: string): Promise<Results[]>;
 }
 
@@ -152,7 +168,7 @@ async function execute<R extends Row>(
   const result =
     params === undefined || params.length === 0
       ? (await executor.exec(sql)).at(-1)
-      : await executor.query<R>(sql, [...params]);
+      : await executor.query<R>(sql, [...params], BINARY_BYTEA);
   const rows = (result?.rows ?? []) as R[];
   return { rows, rowCount: result?.rowCount ?? result?.affectedRows ?? rows.length };
 }
@@ -177,8 +193,8 @@ export function createPgliteDatabase(options: PgliteDatabaseOptions = {}): Datab
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       ...(extensions === undefined ? {} : { extensions }),
       ...(settings.length === 0 ? {} : { startParams: [...PGlite.defaultStartParams, ...settings] }),
-      serializers: { [BYTEA_OID]: serializeBytea },
-      parsers: { [BYTEA_OID]: parseBytea },
+      serializers: { [BYTEA_OID]: byteaToHex },
+      parsers: { [BYTEA_OID]: byteaFromHex },
     });
     pglite = instance;
     if (withVector) await instance.exec('create extension if not exists vector');
