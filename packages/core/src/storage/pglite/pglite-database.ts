@@ -49,13 +49,18 @@ const BYTEA_OID = 17;
  * parameter's elements, and what it reads back go through Node's native hex codec. Values read
  * back are plain `Uint8Array`s, as PGlite's own parser returns.
  */
-function byteaToHex(value: unknown): string {
+function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
-  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  return value;
+}
+
+function byteaToHex(value: unknown): string {
+  const view = bytes(value);
+  return `\\x${Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('hex')}`;
 }
 
 function byteaFromHex(text: string): Uint8Array {
-  // PostgreSQL's default `bytea_output` is hex; the escape form is left to PGlite's parser.
+  // PostgreSQL's default `bytea_output` is hex; anything else goes to PGlite's parser, as before.
   if (!text.startsWith('\\x')) return types.parsers[BYTEA_OID]!(text) as Uint8Array;
   const bytes = new Uint8Array((text.length - 2) >>> 1);
   Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(text.slice(2), 'hex');
@@ -70,10 +75,7 @@ function byteaFromHex(text: string): Uint8Array {
  */
 const BINARY_BYTEA = {
   serializers: {
-    [BYTEA_OID]: (value: unknown): string => {
-      if (!(value instanceof Uint8Array)) throw new TypeError('Invalid input for bytea type');
-      return value as unknown as string;
-    },
+    [BYTEA_OID]: (value: unknown): string => bytes(value) as unknown as string,
   },
 };
 
